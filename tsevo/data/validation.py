@@ -1,0 +1,271 @@
+"""Checks and conversion of every accepted input format into one padded panel.
+
+This is the only place where user input becomes arrays for the model. Every
+accepted container ends up as a :class:`Panel`: a float64 array
+``(n_cases, n_channels, max_length)`` padded with NaN on the right, plus the
+length of each case. The caller's objects are read, never written.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FORMATS = ("numpy2D", "numpy3D", "np-list", "nested_univ", "pd-multiindex")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Series of possibly unequal length, right-padded with NaN.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_cases, n_channels, max_length), float64
+        NaN after each case's end and where values are missing.
+    lengths : ndarray of shape (n_cases,), int64
+        Steps up to and including the last step with any observed value.
+    source : str
+        The format the data arrived in, one of ``FORMATS``.
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    source: str
+
+    @property
+    def n_cases(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_channels(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def max_length(self) -> int:
+        return self.values.shape[2]
+
+    @property
+    def n_columns(self) -> int:
+        """Columns of the 2-D array this panel came from (timepoints)."""
+        return self.values.shape[2]
+
+
+def _as_real_array(x, what: str) -> np.ndarray:
+    """Convert to float64 without touching the input; refuse non-numbers."""
+    arr = np.asarray(x)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{what} holds complex numbers; only real values are accepted")
+    if arr.dtype.kind in "biuf":
+        return arr.astype(np.float64, copy=True)
+    if arr.dtype.kind == "O":
+        try:
+            return arr.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"{what} holds objects that are not real numbers (argument must be a string "
+                f"or a real number): {err}"
+            ) from None
+    raise TypeError(
+        f"{what} has dtype {arr.dtype}; expected real numbers (strings, bytes, dates and "
+        "objects are not accepted)"
+    )
+
+
+def _from_numpy(X: np.ndarray) -> tuple[np.ndarray, str]:
+    if X.ndim == 3:
+        return _as_real_array(X, "X"), "numpy3D"
+    if X.ndim == 2:
+        return _as_real_array(X, "X")[:, None, :], "numpy2D"
+    raise ValueError(
+        f"X must be 3-D (n_cases, n_channels, n_timepoints) or 2-D (n_cases, n_timepoints); "
+        f"got an array with {X.ndim} dimension(s) and shape {X.shape}"
+    )
+
+
+def _pad_cases(cases: list[np.ndarray]) -> np.ndarray:
+    channels = {c.shape[0] for c in cases}
+    if len(channels) > 1:
+        raise ValueError(
+            f"all cases must have the same number of channels; found {sorted(channels)}"
+        )
+    length = max(c.shape[1] for c in cases)
+    out = np.full((len(cases), channels.pop(), length), np.nan)
+    for i, case in enumerate(cases):
+        out[i, :, : case.shape[1]] = case
+    return out
+
+
+def _from_list(X: list | tuple) -> np.ndarray:
+    cases = []
+    for i, case in enumerate(X):
+        arr = _as_real_array(case, f"case {i} of X")
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"each case in a list must be 2-D (n_channels, n_timepoints) or 1-D; "
+                f"case {i} has shape {arr.shape}"
+            )
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ValueError(f"case {i} of X is empty (shape {arr.shape})")
+        cases.append(arr)
+    return _pad_cases(cases)
+
+
+def _is_nested(df: pd.DataFrame) -> bool:
+    return df.shape[0] > 0 and df.shape[1] > 0 and all(
+        isinstance(v, (pd.Series, np.ndarray, list)) for v in df.iloc[0]
+    )
+
+
+def _from_nested(df: pd.DataFrame) -> np.ndarray:
+    cases = []
+    for i, (_, row) in enumerate(df.iterrows()):
+        channels = [_as_real_array(cell, f"case {i} of X").ravel() for cell in row]
+        lengths = {len(c) for c in channels}
+        if len(lengths) > 1:
+            raise ValueError(f"case {i} of X has channels of different lengths {sorted(lengths)}")
+        if 0 in lengths:
+            raise ValueError(f"case {i} of X is empty")
+        cases.append(np.stack(channels))
+    return _pad_cases(cases)
+
+
+def _from_multiindex(df: pd.DataFrame) -> np.ndarray:
+    if df.index.nlevels != 2:
+        raise ValueError(
+            f"a multi-index DataFrame must have 2 index levels (instance, timepoint); "
+            f"got {df.index.nlevels}"
+        )
+    # keep the caller's instance order; sort timepoints within each instance
+    instances = df.index.get_level_values(0).unique()
+    groups = dict(list(df.groupby(level=0, sort=False)))
+    cases = []
+    for i, key in enumerate(instances):
+        case = groups[key].sort_index(level=1)
+        cases.append(_as_real_array(case.to_numpy(), f"case {i} of X").T)
+    return _pad_cases(cases)
+
+
+def _from_dataframe(df: pd.DataFrame) -> tuple[np.ndarray, str]:
+    if df.shape[0] == 0:
+        raise ValueError("X has no cases (an empty DataFrame)")
+    if isinstance(df.index, pd.MultiIndex):
+        return _from_multiindex(df), "pd-multiindex"
+    if _is_nested(df):
+        return _from_nested(df), "nested_univ"
+    values, _ = _from_numpy(df.to_numpy())
+    return values, "numpy2D"
+
+
+def _series_lengths(values: np.ndarray) -> np.ndarray:
+    """Length of each case: up to its last step with any observed value."""
+    observed = ~np.isnan(values).all(axis=1)  # (n, L)
+    last = observed.shape[1] - np.argmax(observed[:, ::-1], axis=1)
+    return np.where(observed.any(axis=1), last, 0).astype(np.int64)
+
+
+def to_panel(X) -> Panel:
+    """Convert any accepted format into a :class:`Panel`, checking it.
+
+    Accepted: numpy 3-D ``(n_cases, n_channels, n_timepoints)``; numpy 2-D
+    ``(n_cases, n_timepoints)`` (univariate); a list of 2-D
+    ``(n_channels, n_timepoints_i)`` (or 1-D) arrays; sktime's nested
+    DataFrame (a column per channel, a Series per cell); a pandas DataFrame
+    with a (instance, timepoint) MultiIndex and a column per channel.
+
+    NaN marks a missing value; trailing steps missing on every channel are
+    taken as padding. Raises ``TypeError`` for unsupported containers or
+    non-real values and ``ValueError`` for wrong shapes, empty input, inf and
+    cases with no observed value.
+    """
+    if isinstance(X, pd.Series):
+        raise TypeError("X is a pandas Series; pass a DataFrame, a numpy array or a list")
+    if isinstance(X, pd.DataFrame):
+        values, source = _from_dataframe(X)
+    elif isinstance(X, (list, tuple)):
+        if len(X) == 0:
+            raise ValueError("X has no cases (an empty list)")
+        if all(isinstance(c, numbers.Real) for c in X):
+            raise ValueError("X is a flat list of numbers; pass a list of 2-D or 1-D arrays")
+        values, source = _from_list(X), "np-list"
+    elif isinstance(X, np.ndarray) or hasattr(X, "__array__"):
+        values, source = _from_numpy(np.asarray(X))
+    else:
+        raise TypeError(
+            f"X of type {type(X).__name__} is not supported; pass a numpy array, a list of "
+            "arrays or a pandas DataFrame"
+        )
+    _check_values(values)
+    lengths = _series_lengths(values)
+    if (lengths == 0).any():
+        case = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(f"case {case} of X has no observed value (all NaN)")
+    return Panel(values=values[:, :, : lengths.max()], lengths=lengths, source=source)
+
+
+def _check_values(values: np.ndarray) -> None:
+    n_cases, n_channels, n_timepoints = values.shape
+    if n_cases == 0:
+        raise ValueError(f"X has no cases (shape {values.shape}); need at least 1 sample")
+    if n_channels == 0:
+        raise ValueError(f"X has no channels (shape {values.shape})")
+    if n_timepoints == 0:
+        raise ValueError(f"X has zero timepoints (shape {values.shape})")
+    infinite = np.isinf(values)
+    if infinite.any():
+        case = int(np.argwhere(infinite)[0, 0])
+        raise ValueError(f"X contains inf (first in case {case}); replace it or use NaN")
+
+
+def check_labels(y, n_cases: int) -> np.ndarray:
+    """Return y as a 1-D array of length ``n_cases``; refuse NaN and 2-D labels."""
+    if y is None:
+        raise ValueError("y is required for classification; got None")
+    arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it was raveled.",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per case); got shape {arr.shape}")
+    if len(arr) != n_cases:
+        raise ValueError(f"X has {n_cases} cases but y has {len(arr)} labels")
+    if pd.isna(arr).any():
+        raise ValueError(f"y contains missing labels (NaN/None) at {np.flatnonzero(pd.isna(arr))[:5]}")
+    return arr
+
+
+@dataclass(frozen=True)
+class ChannelScaler:
+    """Per-channel standardisation with statistics of the observed training values."""
+
+    mean: np.ndarray  # (C,)
+    scale: np.ndarray  # (C,)
+
+    @classmethod
+    def fit(cls, panel: Panel) -> ChannelScaler:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a channel may be all NaN
+            mean = np.nanmean(panel.values, axis=(0, 2))
+            std = np.nanstd(panel.values, axis=(0, 2))
+        mean = np.nan_to_num(mean)
+        scale = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
+        return cls(mean=mean, scale=scale)
+
+    def transform(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        """Standardised float32 values with missing and padded steps at 0 (the
+        training mean), and the validity mask ``(n_cases, max_length)``."""
+        values = (panel.values - self.mean[:, None]) / self.scale[:, None]
+        values = np.nan_to_num(values, nan=0.0).astype(np.float32)
+        valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
+        return values, valid

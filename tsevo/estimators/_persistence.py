@@ -1,0 +1,128 @@
+"""Saving, loading and device-portable pickling of fitted estimators.
+
+Files are written with ``torch.save`` and read with ``weights_only=True``:
+tensors, numbers, strings, lists and dicts only, so loading a file cannot
+run code from it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tsevo._version import __version__
+from tsevo.data.validation import ChannelScaler
+from tsevo.nn import EADCTransformer
+
+FORMAT = "tsevo.estimator"
+# fitted attributes stored as plain values (no numpy, no objects)
+PLAIN_ATTRIBUTES = (
+    "n_channels_", "n_timepoints_", "input_2d_", "n_features_in_", "history_",
+    "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_",
+)
+
+
+def _portable_device(device: str) -> torch.device:
+    """The stored device if it exists here, else the CPU."""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device(device)
+
+
+def _cpu_state(module: torch.nn.Module) -> dict:
+    return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+
+
+def _rebuild_module(kwargs: dict, state: dict, device: torch.device) -> EADCTransformer:
+    module = EADCTransformer(**kwargs)
+    module.load_state_dict(state)
+    return module.to(device).eval()
+
+
+class PersistenceMixin:
+    """``save``/``load`` to one file, and pickles that unpickle on any device."""
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
+        if "module_" in state:
+            state["module_"] = _cpu_state(state["module_"])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state.get("module_"), dict):
+            device = _portable_device(state.get("device_", "cpu"))
+            state["module_"] = _rebuild_module(state["module_kwargs_"], state["module_"], device)
+            state["device_"] = str(device)
+        if hasattr(super(), "__setstate__"):
+            super().__setstate__(state)
+        else:
+            self.__dict__.update(state)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write hyper-parameters, weights, classes and the package version to ``path``."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        params = {
+            k: v for k, v in self.get_params(deep=False).items()
+            if k not in ("callbacks", "random_state")
+        }
+        payload = {
+            "format": FORMAT,
+            "version": __version__,
+            "class": type(self).__name__,
+            "params": params,
+            "random_state": self.random_state if isinstance(self.random_state, int) else None,
+            "state_dict": _cpu_state(self.module_),
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
+            "scaler": [torch.from_numpy(self.scaler_.mean), torch.from_numpy(self.scaler_.scale)],
+            "feature_names": getattr(self, "feature_names_in_", np.array([])).tolist(),
+            "device": self.device_,
+            **{name: getattr(self, name) for name in PLAIN_ATTRIBUTES if hasattr(self, name)},
+        }
+        torch.save(payload, Path(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str | None = None):
+        """Load an estimator written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+        device : str or None
+            Where to put the network; by default the saved device when it
+            exists here, else the CPU.
+        """
+        payload = _read_payload(Path(path))
+        if payload.get("class") != cls.__name__:
+            raise ValueError(f"{path} holds a {payload.get('class')}, not a {cls.__name__}")
+        est = cls(**payload["params"], random_state=payload["random_state"])
+        for name in PLAIN_ATTRIBUTES:
+            if name in payload:
+                setattr(est, name, payload[name])
+        est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
+        est.scaler_ = ChannelScaler(*(t.numpy() for t in payload["scaler"]))
+        if payload["feature_names"]:
+            est.feature_names_in_ = np.array(payload["feature_names"], dtype=object)
+        target = torch.device(device) if device else _portable_device(payload["device"])
+        est.module_ = _rebuild_module(payload["module_kwargs_"], payload["state_dict"], target)
+        est.device_ = str(target)
+        return est
+
+
+def _read_payload(path: Path) -> dict:
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError) as err:
+        raise ValueError(f"{path} is not a readable tsevo model file: {err}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a tsevo model file")
+    return payload

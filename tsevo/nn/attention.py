@@ -1,0 +1,200 @@
+"""Evolving multi-head self-attention: attention maps in, attention maps out.
+
+The map that one layer hands to the next is the pre-softmax logit map ``Z``
+(DESIGN.md 1.1 step 4)::
+
+    S = Q K^T / sqrt(d_head) + relative-position bias
+    M = (1 - prev_map_weight) * S + prev_map_weight * P      # P: previous Z
+    Z = map_conv_weight * act(conv3x3(M)) + (1 - map_conv_weight) * M
+    A = softmax(Z over keys),  out = A V
+
+``prev_map_weight`` is the reference code's ``--beta`` and ``map_conv_weight``
+its ``--alpha``. The first layer of a stack has no previous map and therefore
+no map convolution: ``Z = S``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def key_padding_and_future_mask(
+    valid: torch.Tensor, causal: bool
+) -> torch.Tensor:
+    """Boolean map mask ``(B, 1, L, L)``: True where an entry may be used.
+
+    An entry (i, j) is usable when query i and key j are real steps and, for a
+    causal model, when j <= i.
+    """
+    allowed = valid[:, None, :, None] & valid[:, None, None, :]  # (B, 1, L, L)
+    if causal:
+        length = valid.shape[1]
+        past = torch.ones(length, length, dtype=torch.bool, device=valid.device).tril()
+        allowed = allowed & past
+    return allowed
+
+
+class RelativePositionBias(nn.Module):
+    """A learned per-head bias for each clipped offset ``j - i`` (T5 style)."""
+
+    def __init__(self, n_heads: int, max_distance: int = 32) -> None:
+        super().__init__()
+        self.max_distance = max_distance
+        self.bias = nn.Parameter(torch.zeros(n_heads, 2 * max_distance + 1))
+
+    def forward(self, length: int) -> torch.Tensor:
+        pos = torch.arange(length, device=self.bias.device)
+        offset = (pos[None, :] - pos[:, None]).clamp(-self.max_distance, self.max_distance)
+        return self.bias[:, offset + self.max_distance]  # (H, L, L)
+
+
+class MapConvolution(nn.Module):
+    """3x3 convolution over attention maps with heads as channels.
+
+    With ``causal=True`` the kernel is shifted so that the output at (i, j)
+    reads only rows <= i and columns <= j (padding on the top and left), so no
+    entry sees a later query or a later key.
+    """
+
+    def __init__(self, n_heads: int, causal: bool, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.causal = causal
+        self.negative_slope = negative_slope
+        self.conv = nn.Conv2d(n_heads, n_heads, kernel_size=3, padding=0)
+
+    def forward(self, maps: torch.Tensor) -> torch.Tensor:
+        # maps: (B, H, L, L); F.pad order is (left, right, top, bottom)
+        padding = (2, 0, 2, 0) if self.causal else (1, 1, 1, 1)
+        out = self.conv(F.pad(maps, padding))
+        return F.leaky_relu(out, self.negative_slope)
+
+
+class EvolvingAttention(nn.Module):
+    """Multi-head self-attention whose logit map evolves from layer to layer.
+
+    Parameters
+    ----------
+    d_model : int
+        Width of the input sequence.
+    d_key, d_value : int
+        Total width of queries/keys and of values over all heads; both must
+        divide by ``n_heads``.
+    n_heads : int
+        Number of heads, which are also the channels of the map convolution.
+    evolve : bool
+        Whether this layer receives a previous map (every layer but the first).
+    prev_map_weight : float
+        Weight of the previous layer's map in the residual mix (reference
+        ``--beta``).
+    map_conv_weight : float
+        Weight of the convolved map against the mixed map (reference
+        ``--alpha``).
+    causal : bool
+        Queries attend only to keys at or before their own step.
+    rel_pos_bias : bool
+        Add a learned relative-position bias to the logits.
+    output_projection : bool
+        Apply an output projection ``W^O`` after the heads are concatenated.
+    dropout : float
+        Dropout on the attention probabilities.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        d_key: int,
+        d_value: int,
+        n_heads: int,
+        evolve: bool,
+        prev_map_weight: float = 0.3,
+        map_conv_weight: float = 0.5,
+        causal: bool = False,
+        rel_pos_bias: bool = True,
+        output_projection: bool = True,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if d_key % n_heads or d_value % n_heads:
+            raise ValueError(
+                f"d_key={d_key} and d_value={d_value} must both divide by n_heads={n_heads}"
+            )
+        self.n_heads = n_heads
+        self.causal = causal
+        self.evolve = evolve
+        self.prev_map_weight = prev_map_weight
+        self.map_conv_weight = map_conv_weight
+        self.scale = 1.0 / math.sqrt(d_key // n_heads)
+        self.to_qk = nn.Linear(d_model, 2 * d_key, bias=False)
+        self.to_v = nn.Linear(d_model, d_value, bias=False)
+        self.map_conv = MapConvolution(n_heads, causal) if evolve else None
+        self.rel_pos = RelativePositionBias(n_heads) if rel_pos_bias else None
+        self.out = nn.Linear(d_value, d_value) if output_projection else nn.Identity()
+        self.attn_dropout = nn.Dropout(dropout)
+
+    def split_heads(self, t: torch.Tensor) -> torch.Tensor:
+        batch, length, width = t.shape
+        return t.view(batch, length, self.n_heads, width // self.n_heads).transpose(1, 2)
+
+    @staticmethod
+    def merge_heads(t: torch.Tensor) -> torch.Tensor:
+        # (B, H, L, d) -> (B, L, H*d): transpose before reshaping, never reshape alone
+        batch, heads, length, width = t.shape
+        return t.transpose(1, 2).reshape(batch, length, heads * width)
+
+    def logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        q, k = self.to_qk(x).chunk(2, dim=-1)
+        q, k = self.split_heads(q), self.split_heads(k)  # (B, H, L, dk/H)
+        scores = (q @ k.transpose(-2, -1)) * self.scale  # (B, H, L, L)
+        if self.rel_pos is not None:
+            scores = scores + self.rel_pos(x.shape[1])
+        return scores, self.split_heads(self.to_v(x))
+
+    def evolve_map(
+        self, scores: torch.Tensor, prev_map: torch.Tensor | None, allowed: torch.Tensor
+    ) -> torch.Tensor:
+        """Mix in the previous map and convolve; returns ``Z`` with disallowed entries zero."""
+        mixed = scores
+        if self.evolve:
+            if prev_map is None:
+                raise ValueError("an evolving attention layer needs the previous layer's map")
+            mixed = (1 - self.prev_map_weight) * scores + self.prev_map_weight * prev_map
+        # zero padded rows/columns (and the future) so the 3x3 kernel cannot read them
+        mixed = mixed.masked_fill(~allowed, 0.0)
+        if self.map_conv is None:
+            return mixed
+        evolved = self.map_conv_weight * self.map_conv(mixed) + (1 - self.map_conv_weight) * mixed
+        return evolved.masked_fill(~allowed, 0.0)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        valid: torch.Tensor,
+        prev_map: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Attend over ``x``.
+
+        Parameters
+        ----------
+        x : Tensor (B, L, d_model)
+        valid : bool Tensor (B, L), True for real steps
+        prev_map : Tensor (B, H, L, L) or None
+
+        Returns
+        -------
+        out : Tensor (B, L, d_value)
+        logit_map : Tensor (B, H, L, L), the evolved pre-softmax map ``Z``
+            (zero at padded and future entries), handed to the next layer.
+        probs : Tensor (B, H, L, L), the attention probabilities.
+        """
+        allowed = key_padding_and_future_mask(valid, self.causal)  # (B, 1, L, L)
+        scores, v = self.logits(x)
+        logit_map = self.evolve_map(scores, prev_map, allowed)
+        # a padded query row still has its real keys, so no row is all -inf
+        key_allowed = allowed | ~valid[:, None, :, None]
+        probs = logit_map.masked_fill(~key_allowed, float("-inf")).softmax(dim=-1)
+        out = self.merge_heads(self.attn_dropout(probs) @ v)  # (B, L, d_value)
+        return self.out(out), logit_map, probs

@@ -1,0 +1,158 @@
+"""The EA-DC-Transformer backbone and its classification head."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from tsevo.nn.blocks import EADCBlock
+from tsevo.nn.heads import FlattenPooling, MaskedPooling
+
+
+@dataclass
+class AttentionMaps:
+    """Per-layer attention maps returned on request, each ``(B, H, L, L)``.
+
+    ``logits`` are the evolved pre-softmax maps ``Z`` that each layer hands
+    on (zero at padded or future entries); ``probs`` are the softmax weights.
+    """
+
+    logits: list[torch.Tensor] = field(default_factory=list)
+    probs: list[torch.Tensor] = field(default_factory=list)
+
+
+def sinusoidal_positions(length: int, d_model: int, device: torch.device) -> torch.Tensor:
+    """Fixed sinusoidal positional signal ``(L, D)``; defined for any length."""
+    position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(
+        torch.arange(0, d_model, 2, device=device, dtype=torch.float32)
+        * (-math.log(10000.0) / d_model)
+    )
+    table = torch.zeros(length, d_model, device=device)
+    table[:, 0::2] = torch.sin(position * freq)
+    table[:, 1::2] = torch.cos(position * freq[: d_model // 2])
+    return table
+
+
+class EADCTransformer(nn.Module):
+    """Evolving Attention-enhanced Dilated Convolutional Transformer.
+
+    Parameters
+    ----------
+    n_channels : int
+        Input channels ``C``.
+    n_classes : int
+        Output logits.
+    d_model : int
+        Width ``D`` of the sequence representation.
+    n_blocks : int
+        EA-DC blocks; block ``i`` has dilation ``2**i``.
+    n_heads : int
+        Attention heads; ``d_key`` and ``d_value`` must divide by it.
+    key_fraction, value_fraction : float
+        ``d_key = D * key_fraction`` and ``d_value = D * value_fraction``
+        (the reference's ``k`` and ``v``).
+    d_ff : int
+        Hidden width of the feed-forward layers.
+    kernel_size : int
+        Kernel of the dilated causal convolutions.
+    dropout : float
+        Dropout in blocks and head.
+    attention_dropout : float
+        Dropout on attention probabilities (costly: one draw per map entry).
+    prev_map_weight : float
+        Weight of the previous layer's map (reference ``--beta``).
+    map_conv_weight : float
+        Weight of the convolved map (reference ``--alpha``).
+    causal : bool
+        Causal attention, matching the causal convolutions.
+    rel_pos_bias : bool
+        Learned relative-position bias in every attention layer.
+    head : {"mean", "max", "attention", "flatten"}
+        Masked pooling over steps, or the reference's flatten head.
+    max_length : int or None
+        Length the flatten head is built for; required for ``head="flatten"``.
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        n_classes: int,
+        d_model: int = 64,
+        n_blocks: int = 4,
+        n_heads: int = 8,
+        key_fraction: float = 0.5,
+        value_fraction: float = 0.5,
+        d_ff: int = 256,
+        kernel_size: int = 3,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.0,
+        prev_map_weight: float = 0.3,
+        map_conv_weight: float = 0.5,
+        causal: bool = False,
+        rel_pos_bias: bool = True,
+        head: str = "mean",
+        max_length: int | None = None,
+    ) -> None:
+        super().__init__()
+        d_key, d_value = round(d_model * key_fraction), round(d_model * value_fraction)
+        if d_key % n_heads or d_value % n_heads or d_key == 0 or d_value == 0:
+            raise ValueError(
+                f"d_model * key_fraction = {d_key} and d_model * value_fraction = {d_value} "
+                f"must be positive multiples of n_heads={n_heads}"
+            )
+        self.d_model = d_model
+        self.stem = nn.Linear(n_channels, d_model)
+        self.blocks = nn.ModuleList(
+            EADCBlock(
+                d_model, d_key, d_value, n_heads, d_ff, kernel_size,
+                dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
+                prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
+                causal=causal, rel_pos_bias=rel_pos_bias,
+            )
+            for i in range(n_blocks)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        if head == "flatten":
+            if max_length is None:
+                raise ValueError("head='flatten' needs max_length")
+            self.pool = FlattenPooling(d_model, max_length)
+            pooled_width = self.pool.out_features
+        else:
+            self.pool = MaskedPooling(d_model, head)
+            pooled_width = d_model
+        self.head_dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(pooled_width, n_classes)
+
+    def forward_features(
+        self, x: torch.Tensor, valid: torch.Tensor, maps: AttentionMaps | None = None
+    ) -> torch.Tensor:
+        """``(B, C, L)`` and ``(B, L)`` -> per-step features ``(B, L, D)``.
+
+        Pass an :class:`AttentionMaps` to collect every layer's maps.
+        """
+        length = x.shape[-1]
+        h = self.stem(x.transpose(1, 2))  # (B, L, D)
+        h = (h + sinusoidal_positions(length, self.d_model, h.device)) * valid[..., None]
+        prev_map = None
+        for block in self.blocks:
+            h, prev_map, probs = block(h, valid, prev_map)
+            if maps is not None:
+                maps.logits.append(prev_map)
+                maps.probs.append(probs)
+        return self.norm(h)
+
+    def forward_head(
+        self, h: torch.Tensor, valid: torch.Tensor, pre_logits: bool = False
+    ) -> torch.Tensor:
+        pooled = self.pool(h, valid)  # (B, D) or (B, L_max * D)
+        if pre_logits:
+            return pooled
+        return self.classifier(self.head_dropout(pooled))
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``."""
+        return self.forward_head(self.forward_features(x, valid), valid)
