@@ -1,0 +1,58 @@
+"""Shared fixtures: real datasets from aeon's shipped files and ../shared/data/uea."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# aeon's loaders write to ~/aeon_data unless told otherwise: keep tests self-contained
+os.environ.setdefault("AEON_DATA", tempfile.mkdtemp(prefix="tsevo-aeon-"))
+
+SHARED_UEA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uea"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: trains a model to convergence on a real dataset")
+
+
+@pytest.fixture(scope="session")
+def basic_motions():
+    from tsevo.datasets import load_uea
+
+    return load_uea("BasicMotions")
+
+
+@pytest.fixture(scope="session")
+def japanese_vowels():
+    from tsevo.datasets import load_uea
+
+    return load_uea("JapaneseVowels")
+
+
+@pytest.fixture(scope="session")
+def gunpoint():
+    from tsevo.datasets import load_uea
+
+    return load_uea("GunPoint")
+
+
+@pytest.fixture(scope="session")
+def shared_uea() -> Path:
+    if not SHARED_UEA.is_dir():
+        pytest.skip(f"development data not found at {SHARED_UEA}")
+    return SHARED_UEA
+
+
+@pytest.fixture
+def small_motions(basic_motions):
+    """A small, balanced slice of BasicMotions for quick fits."""
+    X_train, y_train, X_test, y_test = basic_motions
+    idx = np.r_[0:40:4, 1:40:4]
+    return X_train[idx, :, :48], y_train[idx], X_test[:12, :, :48], y_test[:12]
+
+
+FAST = dict(max_epochs=3, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=8)

@@ -1,0 +1,115 @@
+"""The evolving attention layer: heads, masks, causality, the map chain."""
+
+import torch
+
+from tsevo.nn.attention import EvolvingAttention
+
+B, L, D, H = 3, 12, 16, 4
+
+
+def make_layer(evolve=True, causal=False, **kw):
+    torch.manual_seed(0)
+    layer = EvolvingAttention(
+        D, d_key=8, d_value=8, n_heads=H, evolve=evolve, causal=causal,
+        output_projection=False, **kw,
+    )
+    # non-trivial relative-position bias and map convolution
+    with torch.no_grad():
+        if layer.rel_pos is not None:
+            layer.rel_pos.bias.normal_()
+    return layer.eval()
+
+
+def test_heads_recombined_like_a_naive_per_head_loop():
+    layer = make_layer(evolve=False, rel_pos_bias=False)
+    x = torch.randn(B, L, D)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    out, _, _ = layer(x, valid)
+
+    q, k = layer.to_qk(x).chunk(2, dim=-1)
+    v = layer.to_v(x)
+    dk, dv = q.shape[-1] // H, v.shape[-1] // H
+    per_head = []
+    for h in range(H):
+        qh, kh, vh = (t[..., h * d : (h + 1) * d] for t, d in ((q, dk), (k, dk), (v, dv)))
+        weights = torch.softmax(qh @ kh.transpose(1, 2) / dk**0.5, dim=-1)
+        per_head.append(weights @ vh)  # (B, L, dv)
+    expected = torch.cat(per_head, dim=-1)
+    torch.testing.assert_close(out, expected, atol=1e-6, rtol=1e-5)
+
+
+def test_padding_never_reaches_real_steps():
+    layer = make_layer()
+    x = torch.randn(B, L, D)
+    prev = torch.randn(B, H, L, L)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    out, logits, _ = layer(x, valid, prev)
+
+    pad = 5
+    x_pad = torch.cat([x, 100 * torch.randn(B, pad, D)], dim=1)
+    prev_pad = 100 * torch.randn(B, H, L + pad, L + pad)
+    prev_pad[:, :, :L, :L] = prev
+    valid_pad = torch.cat([valid, torch.zeros(B, pad, dtype=torch.bool)], dim=1)
+    out_pad, logits_pad, probs_pad = layer(x_pad, valid_pad, prev_pad)
+
+    torch.testing.assert_close(out_pad[:, :L], out, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits_pad[:, :, :L, :L], logits, atol=1e-5, rtol=1e-5)
+    # the map handed on is zero at padded rows and columns
+    assert logits_pad[:, :, L:, :].abs().max() == 0
+    assert logits_pad[:, :, :, L:].abs().max() == 0
+    # no attention mass on padded keys from real queries
+    assert probs_pad[:, :, :L, L:].abs().max() == 0
+
+
+def test_causal_layer_ignores_the_future():
+    layer = make_layer(causal=True)
+    x = torch.randn(B, L, D)
+    prev = torch.randn(B, H, L, L)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    out, logits, probs = layer(x, valid, prev)
+    t = 6
+    x2, prev2 = x.clone(), prev.clone()
+    x2[:, t + 1 :] = torch.randn(B, L - t - 1, D)
+    prev2[:, :, t + 1 :, :] = torch.randn(B, H, L - t - 1, L)
+    prev2[:, :, :, t + 1 :] = torch.randn(B, H, L, L - t - 1)
+    out2, logits2, _ = layer(x2, valid, prev2)
+    torch.testing.assert_close(out2[:, : t + 1], out[:, : t + 1])
+    torch.testing.assert_close(logits2[:, :, : t + 1, : t + 1], logits[:, :, : t + 1, : t + 1])
+    assert probs.triu(diagonal=1).abs().max() == 0
+
+
+def test_non_causal_layer_does_see_the_future():
+    # the causality test above must be able to fail
+    layer = make_layer(causal=False)
+    x = torch.randn(B, L, D)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    out, _, _ = layer(x, valid, torch.zeros(B, H, L, L))
+    x2 = x.clone()
+    x2[:, -1] += 1.0
+    out2, _, _ = layer(x2, valid, torch.zeros(B, H, L, L))
+    assert not torch.allclose(out2[:, :3], out[:, :3])
+
+
+def test_previous_map_enters_the_logits():
+    layer = make_layer(prev_map_weight=0.3, map_conv_weight=0.5)
+    x = torch.randn(B, L, D)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    out_a, _, _ = layer(x, valid, torch.zeros(B, H, L, L))
+    out_b, _, _ = layer(x, valid, torch.randn(B, H, L, L))
+    assert not torch.allclose(out_a, out_b)
+
+
+def test_weights_zero_reduce_to_plain_attention():
+    plain = make_layer(evolve=False)
+    evolving = make_layer(prev_map_weight=0.0, map_conv_weight=0.0)
+    evolving.load_state_dict(plain.state_dict(), strict=False)
+    x = torch.randn(B, L, D)
+    valid = torch.ones(B, L, dtype=torch.bool)
+    torch.testing.assert_close(
+        evolving(x, valid, torch.randn(B, H, L, L))[0], plain(x, valid)[0]
+    )
+
+
+def test_first_layer_has_no_map_convolution():
+    assert make_layer(evolve=False).map_conv is None
+    assert make_layer(evolve=True).map_conv is not None

@@ -1,0 +1,119 @@
+"""The whole network: padding invariance, causality, gradients, heads, the map chain."""
+
+import pytest
+import torch
+
+from tsevo.nn import AttentionMaps, EADCTransformer
+from tsevo.nn.blocks import CausalConv1d
+
+C, L = 3, 20
+SMALL = dict(d_model=16, n_blocks=3, n_heads=2, d_ff=32, dropout=0.0)
+
+
+def make_model(seed=0, **kw):
+    torch.manual_seed(seed)
+    model = EADCTransformer(C, 4, **{**SMALL, **kw})
+    with torch.no_grad():  # make the learned relative bias non-trivial
+        for name, p in model.named_parameters():
+            if "rel_pos" in name:
+                p.normal_()
+    return model.eval()
+
+
+@pytest.mark.parametrize("head", ["mean", "max", "attention", "flatten"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_appending_padding_leaves_logits_unchanged(head, causal):
+    model = make_model(head=head, causal=causal, max_length=L + 7)
+    x = torch.randn(2, C, L)
+    valid = torch.ones(2, L, dtype=torch.bool)
+    logits = model(x, valid)
+    x_pad = torch.cat([x, 50 * torch.randn(2, C, 7)], dim=-1)
+    valid_pad = torch.cat([valid, torch.zeros(2, 7, dtype=torch.bool)], dim=1)
+    torch.testing.assert_close(model(x_pad, valid_pad), logits, atol=1e-5, rtol=1e-5)
+
+
+def test_cases_of_different_lengths_in_one_batch_match_their_own_runs():
+    model = make_model()
+    a, b = torch.randn(1, C, L), torch.randn(1, C, 9)
+    batch = torch.zeros(2, C, L)
+    batch[0], batch[1, :, :9] = a[0], b[0]
+    valid = torch.ones(2, L, dtype=torch.bool)
+    valid[1, 9:] = False
+    logits = model(batch, valid)
+    torch.testing.assert_close(logits[0], model(a, torch.ones(1, L, dtype=torch.bool))[0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits[1], model(b, torch.ones(1, 9, dtype=torch.bool))[0], atol=1e-5, rtol=1e-5)
+
+
+def test_causal_model_output_at_t_ignores_later_steps():
+    model = make_model(causal=True)
+    x = torch.randn(2, C, L)
+    valid = torch.ones(2, L, dtype=torch.bool)
+    feats = model.forward_features(x, valid)
+    for t in (0, 7, L - 2):
+        x2 = x.clone()
+        x2[..., t + 1 :] = torch.randn(2, C, L - t - 1)
+        feats2 = model.forward_features(x2, valid)
+        torch.testing.assert_close(feats2[:, : t + 1], feats[:, : t + 1])
+        assert not torch.allclose(feats2[:, t + 1 :], feats[:, t + 1 :])
+
+
+def test_non_causal_model_sees_later_steps():
+    model = make_model(causal=False)
+    x = torch.randn(2, C, L)
+    valid = torch.ones(2, L, dtype=torch.bool)
+    x2 = x.clone()
+    x2[..., -1] += 3.0
+    assert not torch.allclose(model.forward_features(x2, valid)[:, :5], model.forward_features(x, valid)[:, :5])
+
+
+def test_causal_convolution_reads_only_the_past():
+    conv = CausalConv1d(2, 3, kernel_size=3, dilation=4)
+    x = torch.randn(1, 2, 30)
+    x2 = x.clone()
+    x2[..., 15:] = 0
+    torch.testing.assert_close(conv(x)[..., :15], conv(x2)[..., :15])
+
+
+@pytest.mark.parametrize("head", ["mean", "attention", "flatten"])
+def test_every_parameter_receives_a_gradient(head):
+    model = make_model(head=head, max_length=L).train()
+    x = torch.randn(4, C, L)
+    valid = torch.ones(4, L, dtype=torch.bool)
+    model(x, valid).logsumexp(1).sum().backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or p.grad.abs().sum() == 0]
+    assert missing == []
+
+
+def test_the_map_reaches_the_next_layer():
+    x = torch.randn(2, C, L)
+    valid = torch.ones(2, L, dtype=torch.bool)
+    out_a = make_model(prev_map_weight=0.0)(x, valid)
+    out_b = make_model(prev_map_weight=0.7)(x, valid)  # same weights, other residual weight
+    assert not torch.allclose(out_a, out_b)
+
+
+def test_attention_maps_are_collected_per_layer():
+    model = make_model()
+    maps = AttentionMaps()
+    model.forward_features(torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool), maps)
+    assert len(maps.logits) == len(maps.probs) == SMALL["n_blocks"]
+    assert maps.probs[0].shape == (2, SMALL["n_heads"], L, L)
+    torch.testing.assert_close(maps.probs[-1].sum(-1), torch.ones(2, SMALL["n_heads"], L))
+
+
+@pytest.mark.parametrize("length", [1, 2, 5])
+def test_series_shorter_than_the_receptive_field(length):
+    model = make_model(n_blocks=4)
+    out = model(torch.randn(2, C, length), torch.ones(2, length, dtype=torch.bool))
+    assert out.shape == (2, 4) and torch.isfinite(out).all()
+
+
+def test_widths_that_do_not_divide_by_heads_are_refused():
+    with pytest.raises(ValueError, match="multiples of n_heads"):
+        EADCTransformer(C, 2, d_model=16, n_heads=3)
+
+
+def test_flatten_head_refuses_longer_series():
+    model = make_model(head="flatten", max_length=L)
+    with pytest.raises(ValueError, match="at most"):
+        model(torch.randn(1, C, L + 1), torch.ones(1, L + 1, dtype=torch.bool))
