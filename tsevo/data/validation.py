@@ -58,7 +58,7 @@ def _as_real_array(x, what: str) -> np.ndarray:
     """Convert to float64 without touching the input; refuse non-numbers."""
     arr = np.asarray(x)
     if arr.dtype.kind == "c":
-        raise TypeError(f"{what} holds complex numbers; only real values are accepted")
+        raise ValueError(f"Complex data not supported: {what} holds complex numbers")
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float64, copy=True)
     if arr.dtype.kind == "O":
@@ -80,9 +80,10 @@ def _from_numpy(X: np.ndarray) -> tuple[np.ndarray, str]:
         return _as_real_array(X, "X"), "numpy3D"
     if X.ndim == 2:
         return _as_real_array(X, "X")[:, None, :], "numpy2D"
+    hint = " Reshape your data: one case per row." if X.ndim < 2 else ""
     raise ValueError(
         f"X must be 3-D (n_cases, n_channels, n_timepoints) or 2-D (n_cases, n_timepoints); "
-        f"got an array with {X.ndim} dimension(s) and shape {X.shape}"
+        f"got an array with {X.ndim} dimension(s) and shape {X.shape}.{hint}"
     )
 
 
@@ -97,6 +98,12 @@ def _pad_cases(cases: list[np.ndarray]) -> np.ndarray:
     for i, case in enumerate(cases):
         out[i, :, : case.shape[1]] = case
     return out
+
+
+def _is_table(X: list | tuple) -> bool:
+    """A list of equal-length 1-D sequences is a 2-D table, as numpy would read it."""
+    shapes = {np.shape(case) for case in X}
+    return len(shapes) == 1 and len(shapes.pop()) == 1
 
 
 def _from_list(X: list | tuple) -> np.ndarray:
@@ -183,6 +190,8 @@ def to_panel(X) -> Panel:
     non-real values and ``ValueError`` for wrong shapes, empty input, inf and
     cases with no observed value.
     """
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("Sparse data is not supported: pass a dense array (X.toarray())")
     if isinstance(X, pd.Series):
         raise TypeError("X is a pandas Series; pass a DataFrame, a numpy array or a list")
     if isinstance(X, pd.DataFrame):
@@ -192,7 +201,10 @@ def to_panel(X) -> Panel:
             raise ValueError("X has no cases (an empty list)")
         if all(isinstance(c, numbers.Real) for c in X):
             raise ValueError("X is a flat list of numbers; pass a list of 2-D or 1-D arrays")
-        values, source = _from_list(X), "np-list"
+        if _is_table(X):
+            values, source = _from_numpy(np.asarray(X))
+        else:
+            values, source = _from_list(X), "np-list"
     elif isinstance(X, np.ndarray) or hasattr(X, "__array__"):
         values, source = _from_numpy(np.asarray(X))
     else:
@@ -200,7 +212,7 @@ def to_panel(X) -> Panel:
             f"X of type {type(X).__name__} is not supported; pass a numpy array, a list of "
             "arrays or a pandas DataFrame"
         )
-    _check_values(values)
+    _check_values(values, source)
     lengths = _series_lengths(values)
     if (lengths == 0).any():
         case = int(np.flatnonzero(lengths == 0)[0])
@@ -208,14 +220,17 @@ def to_panel(X) -> Panel:
     return Panel(values=values[:, :, : lengths.max()], lengths=lengths, source=source)
 
 
-def _check_values(values: np.ndarray) -> None:
+def _check_values(values: np.ndarray, source: str) -> None:
     n_cases, n_channels, n_timepoints = values.shape
+    shape = (n_cases, n_timepoints) if source == "numpy2D" else values.shape
     if n_cases == 0:
-        raise ValueError(f"X has no cases (shape {values.shape}); need at least 1 sample")
+        raise ValueError(f"X has no cases: 0 sample(s) (shape={shape}) while a minimum of 1 is required")
     if n_channels == 0:
-        raise ValueError(f"X has no channels (shape {values.shape})")
+        raise ValueError(f"X has no channels (shape={shape})")
     if n_timepoints == 0:
-        raise ValueError(f"X has zero timepoints (shape {values.shape})")
+        raise ValueError(
+            f"X has zero timepoints: 0 feature(s) (shape={shape}) while a minimum of 1 is required."
+        )
     infinite = np.isinf(values)
     if infinite.any():
         case = int(np.argwhere(infinite)[0, 0])
@@ -225,7 +240,9 @@ def _check_values(values: np.ndarray) -> None:
 def check_labels(y, n_cases: int) -> np.ndarray:
     """Return y as a 1-D array of length ``n_cases``; refuse NaN and 2-D labels."""
     if y is None:
-        raise ValueError("y is required for classification; got None")
+        raise ValueError(
+            "This classifier requires y to be passed, but the target y is None"
+        )
     arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         from sklearn.exceptions import DataConversionWarning

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -30,7 +31,7 @@ MODEL_PARAMS = (
 )
 
 
-class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator):
+class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMixin, BaseEstimator):
     """EA-DC-Transformer time-series classifier (Wang et al., TPAMI 2023).
 
     Dilated causal convolutions augmented with evolving self-attention: each
@@ -426,28 +427,35 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator
         check_is_fitted(self)
         return self._to_tensors(self._validate_X(X, reset=False))
 
-    def _device(self) -> torch.device:
-        return next(self.module_.parameters()).device
+    def _inference_module(self) -> tuple[EADCTransformer, torch.device, torch.dtype]:
+        """The network for prediction. On CPU a float64 copy: its outputs for a
+        case then do not depend on which other cases share its batch."""
+        device = next(self.module_.parameters()).device
+        if device.type == "cpu":
+            return copy.deepcopy(self.module_).double(), device, torch.float64
+        return self.module_, device, torch.float32
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_cases, n_classes)``, columns in ``classes_`` order."""
         data = self._predict_tensors(X)
+        module, device, dtype = self._inference_module()
         with torch.inference_mode():
-            logits = predict_logits(self.module_, data, 4 * self.batch_size, self._device())
+            logits = predict_logits(module, data, 4 * self.batch_size, device, dtype)
             return logits.softmax(dim=1).double().cpu().numpy()
 
     def predict(self, X) -> np.ndarray:
         """Predicted class labels, shape ``(n_cases,)``."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     def transform(self, X) -> np.ndarray:
         """Pooled embeddings, one row per case (input of the final linear layer)."""
         data = self._predict_tensors(X)
-        device = self._device()
+        module, device, dtype = self._inference_module()
         with torch.inference_mode():
             rows = [
-                self.module_.forward_head(self.module_.forward_features(v, m), m, pre_logits=True)
-                for v, m, _ in data.batches(4 * self.batch_size, device)
+                module.forward_head(module.forward_features(v, m), m, pre_logits=True)
+                for v, m, _ in data.batches(4 * self.batch_size, device, dtype=dtype)
             ]
             return torch.cat(rows).double().cpu().numpy()
 
@@ -468,11 +476,11 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, BaseEstimator
         if kind not in ("probs", "logits"):
             raise ValueError(f"kind must be 'probs' or 'logits', got {kind!r}")
         data = self._predict_tensors(X)
-        device = self._device()
-        values, valid = data.values.to(device), data.valid.to(device)
+        module, device, dtype = self._inference_module()
+        values, valid = data.values.to(device, dtype), data.valid.to(device)
         maps = AttentionMaps()
         with torch.inference_mode():
-            self.module_.forward_features(values, valid, maps)
+            module.forward_features(values, valid, maps)
         allowed = (valid[:, None, :, None] & valid[:, None, None, :]).cpu().numpy()
         return [np.where(allowed, m.float().cpu().numpy(), 0.0) for m in getattr(maps, kind)]
 

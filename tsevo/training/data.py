@@ -24,6 +24,7 @@ class SeriesTensors:
         batch_size: int,
         device: torch.device,
         generator: torch.Generator | None = None,
+        dtype: torch.dtype = torch.float32,
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         """Yield ``(values, valid, labels)`` batches on ``device``, shuffled when a
         generator is given. Each batch is cut to its longest case, so short
@@ -36,7 +37,7 @@ class SeriesTensors:
             length = int(valid.sum(1).max())
             labels = None if self.labels is None else self.labels[idx].to(device)
             yield (
-                self.values[idx, :, :length].to(device, non_blocking=True),
+                self.values[idx, :, :length].to(device, dtype, non_blocking=True),
                 valid[:, :length].to(device, non_blocking=True),
                 labels,
             )

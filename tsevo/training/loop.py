@@ -195,8 +195,12 @@ def _postfix(record: dict) -> dict:
 
 
 def predict_logits(
-    model: nn.Module, data: SeriesTensors, batch_size: int, device: torch.device
+    model: nn.Module,
+    data: SeriesTensors,
+    batch_size: int,
+    device: torch.device,
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """Logits ``(N, n_classes)`` in input order, computed batch by batch."""
-    outputs = [model(values, valid).float() for values, valid, _ in data.batches(batch_size, device)]
-    return torch.cat(outputs)
+    batches = data.batches(batch_size, device, dtype=dtype)
+    return torch.cat([model(values, valid) for values, valid, _ in batches])
