@@ -98,6 +98,8 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         Share of the training data held out when ``early_stopping`` is on.
     n_iter_no_change : int, default=20
         Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Smallest fall of the validation loss that counts as an improvement.
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit`` instead of
         starting again (classes and channels must match).
@@ -181,6 +183,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
         "mixed_precision": ["boolean"],
@@ -216,6 +219,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 20,
+        tol: float = 1e-4,
         warm_start: bool = False,
         device: str = "auto",
         mixed_precision: bool = True,
@@ -248,6 +252,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.warm_start = warm_start
         self.device = device
         self.mixed_precision = mixed_precision
@@ -354,16 +359,22 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
     ) -> tuple[SeriesTensors, SeriesTensors | None]:
         if not self.early_stopping:
             return data, None
-        n_valid = int(np.ceil(self.validation_fraction * len(encoded)))
-        stratify = encoded if n_valid >= len(self.classes_) and np.bincount(encoded).min() >= 2 else None
-        if len(encoded) - n_valid < 1 or n_valid < 1:
-            raise ValueError(
-                f"early_stopping needs at least 2 cases to split; got {len(encoded)}"
-            )
-        train_idx, valid_idx = train_test_split(
-            np.arange(len(encoded)), test_size=n_valid, stratify=stratify, random_state=seed
-        )
+        train_idx, valid_idx = self._validation_split(encoded, seed)
         return _subset(data, train_idx), _subset(data, valid_idx)
+
+    def _validation_split(self, encoded: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Stratified hold-out indices; plain random when a class has a single case."""
+        n_valid = int(np.ceil(self.validation_fraction * len(encoded)))
+        if len(encoded) - n_valid < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 cases to hold out validation_fraction="
+                f"{self.validation_fraction}; got {len(encoded)}"
+            )
+        can_stratify = n_valid >= len(self.classes_) and np.bincount(encoded).min() >= 2
+        return train_test_split(
+            np.arange(len(encoded)), test_size=n_valid,
+            stratify=encoded if can_stratify else None, random_state=seed,
+        )
 
     def _train_config(self, device: torch.device, encoded: np.ndarray, seed: int) -> TrainConfig:
         return TrainConfig(
@@ -377,6 +388,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
             class_weights=self._class_weights(encoded),
             early_stopping=self.early_stopping,
             n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
             device=device,
             mixed_precision=self.mixed_precision,
             verbose=self.verbose,

@@ -8,8 +8,6 @@ run code from it.
 from __future__ import annotations
 
 import os
-import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +119,7 @@ def _read_payload(path: Path) -> dict:
         raise FileNotFoundError(f"no saved model at {path}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError) as err:
+    except Exception as err:  # a damaged file fails in many ways inside the unpickler
         raise ValueError(f"{path} is not a readable tsevo model file: {err}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a tsevo model file")

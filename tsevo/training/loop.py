@@ -37,6 +37,7 @@ class TrainConfig:
     class_weights: torch.Tensor | None = None
     early_stopping: bool = False
     n_iter_no_change: int = 20
+    tol: float = 1e-4
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     mixed_precision: bool = False
     verbose: int = 0
@@ -82,8 +83,8 @@ class Trainer:
     """Fits a classifier module on :class:`SeriesTensors`.
 
     With a validation set and ``early_stopping``, training stops after
-    ``n_iter_no_change`` epochs without a lower validation loss and the best
-    weights are restored. Ctrl-C stops training cleanly: the best weights so
+    ``n_iter_no_change`` epochs in which the validation loss did not fall by
+    more than ``tol`` below its best, and the best weights are restored. Ctrl-C stops training cleanly: the best weights so
     far are kept and a warning says so.
     """
 
@@ -145,6 +146,7 @@ class Trainer:
         )
         history: list[dict] = []
         best = {"loss": math.inf, "epoch": 0, "state": None}
+        last_improvement = 0  # epoch of the last improvement larger than tol
         interrupted = False
         bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose < 1, desc="epochs", unit="ep")
         try:
@@ -153,6 +155,8 @@ class Trainer:
                 record["epoch"] = epoch + 1
                 history.append(record)
                 monitored = record.get("valid_loss", record["train_loss"])
+                if monitored < best["loss"] - cfg.tol:
+                    last_improvement = epoch + 1
                 if valid is None or monitored < best["loss"]:
                     best.update(loss=monitored, epoch=epoch + 1, state=None)
                     if valid is not None:
@@ -161,7 +165,7 @@ class Trainer:
                 for callback in self.callbacks:
                     callback(record)
                 if cfg.early_stopping and valid is not None:
-                    if epoch + 1 - best["epoch"] >= cfg.n_iter_no_change:
+                    if epoch + 1 - last_improvement >= cfg.n_iter_no_change:
                         break
         except KeyboardInterrupt:
             interrupted = True
