@@ -22,8 +22,9 @@ def make_model(seed=0, **kw):
 
 @pytest.mark.parametrize("head", ["mean", "max", "attention", "flatten"])
 @pytest.mark.parametrize("causal", [False, True])
-def test_appending_padding_leaves_logits_unchanged(head, causal):
-    model = make_model(head=head, causal=causal, max_length=L + 7)
+@pytest.mark.parametrize("patch_size", [1, 3])
+def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size):
+    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size)
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
     logits = model(x, valid)
@@ -48,13 +49,25 @@ def test_causal_model_output_at_t_ignores_later_steps():
     model = make_model(causal=True)
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
-    feats = model.forward_features(x, valid)
+    feats, _ = model.forward_features(x, valid)
     for t in (0, 7, L - 2):
         x2 = x.clone()
         x2[..., t + 1 :] = torch.randn(2, C, L - t - 1)
-        feats2 = model.forward_features(x2, valid)
+        feats2, _ = model.forward_features(x2, valid)
         torch.testing.assert_close(feats2[:, : t + 1], feats[:, : t + 1])
         assert not torch.allclose(feats2[:, t + 1 :], feats[:, t + 1 :])
+
+
+def test_causal_model_with_patches_ignores_later_patches():
+    p = 4
+    model = make_model(causal=True, patch_size=p)
+    x = torch.randn(2, C, L)
+    valid = torch.ones(2, L, dtype=torch.bool)
+    feats, tokens_valid = model.forward_features(x, valid)
+    assert feats.shape[1] == tokens_valid.shape[1] == L // p
+    x2 = x.clone()
+    x2[..., 3 * p :] = torch.randn(2, C, L - 3 * p)  # change tokens 3 and later
+    torch.testing.assert_close(model.forward_features(x2, valid)[0][:, :3], feats[:, :3])
 
 
 def test_non_causal_model_sees_later_steps():
@@ -63,7 +76,7 @@ def test_non_causal_model_sees_later_steps():
     valid = torch.ones(2, L, dtype=torch.bool)
     x2 = x.clone()
     x2[..., -1] += 3.0
-    assert not torch.allclose(model.forward_features(x2, valid)[:, :5], model.forward_features(x, valid)[:, :5])
+    assert not torch.allclose(model.forward_features(x2, valid)[0][:, :5], model.forward_features(x, valid)[0][:, :5])
 
 
 def test_causal_convolution_reads_only_the_past():

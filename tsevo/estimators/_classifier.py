@@ -24,6 +24,8 @@ from tsevo.training import SeriesTensors, TrainConfig, Trainer, predict_logits
 from tsevo.training.loop import OPTIMIZERS
 
 # the network's own knobs, passed to EADCTransformer under the same names
+AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
+
 MODEL_PARAMS = (
     "d_model", "n_blocks", "n_heads", "key_fraction", "value_fraction", "d_ff",
     "kernel_size", "dropout", "attention_dropout", "prev_map_weight",
@@ -51,6 +53,11 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         Width of the sequence representation.
     n_blocks : int, default=4
         EA-DC blocks; block ``i`` has dilation ``2**i``.
+    patch_size : int or "auto", default="auto"
+        Steps embedded together as one token by the stem. Attention costs grow
+        with the square of the number of tokens, so "auto" picks the smallest
+        patch that keeps the longest training series at most 128 tokens
+        (1 for series up to 128 steps). 1 keeps full resolution.
     n_heads : int, default=8
         Attention heads; ``d_model * key_fraction`` and
         ``d_model * value_fraction`` must be multiples of it.
@@ -125,6 +132,8 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         Channels of the training series.
     n_timepoints_ : int
         Longest training series.
+    patch_size_ : int
+        Steps per token chosen for the stem.
     module_ : EADCTransformer
         The trained network, in eval mode.
     history_ : list of dict
@@ -163,6 +172,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "d_model": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_blocks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "patch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
         "key_fraction": [Interval(numbers.Real, 0, 1, closed="right")],
         "value_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
@@ -199,6 +209,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         lr: float = 1e-3,
         d_model: int = 64,
         n_blocks: int = 4,
+        patch_size: int | str = "auto",
         n_heads: int = 8,
         key_fraction: float = 0.5,
         value_fraction: float = 0.5,
@@ -232,6 +243,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         self.lr = lr
         self.d_model = d_model
         self.n_blocks = n_blocks
+        self.patch_size = patch_size
         self.n_heads = n_heads
         self.key_fraction = key_fraction
         self.value_fraction = value_fraction
@@ -346,7 +358,11 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
             self.__dict__.pop("feature_names_in_", None)
 
     def _build_module(self, panel: Panel) -> EADCTransformer:
+        self.patch_size_ = (
+            -(-panel.max_length // AUTO_MAX_TOKENS) if self.patch_size == "auto" else self.patch_size
+        )
         self.module_kwargs_ = {
+            "patch_size": self.patch_size_,
             "n_channels": panel.n_channels,
             "n_classes": len(self.classes_),
             "max_length": panel.max_length if self.head == "flatten" else None,
@@ -466,7 +482,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         module, device, dtype = self._inference_module()
         with torch.inference_mode():
             rows = [
-                module.forward_head(module.forward_features(v, m), m, pre_logits=True)
+                module.forward_head(*module.forward_features(v, m), pre_logits=True)
                 for v, m, _ in data.batches(4 * self.batch_size, device, dtype=dtype)
             ]
             return torch.cat(rows).double().cpu().numpy()
@@ -482,8 +498,9 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
 
         Returns
         -------
-        maps : list of ndarray, one per layer, each ``(n_cases, n_heads, L, L)``
-            with ``L`` the longest series in ``X``; entries of padded steps are 0.
+        maps : list of ndarray, one per layer, each ``(n_cases, n_heads, T, T)``
+            with ``T`` the tokens of the longest series in ``X`` (its length
+            divided by ``patch_size_``); entries of padded tokens are 0.
         """
         if kind not in ("probs", "logits"):
             raise ValueError(f"kind must be 'probs' or 'logits', got {kind!r}")
@@ -492,8 +509,8 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         values, valid = data.values.to(device, dtype), data.valid.to(device)
         maps = AttentionMaps()
         with torch.inference_mode():
-            module.forward_features(values, valid, maps)
-        allowed = (valid[:, None, :, None] & valid[:, None, None, :]).cpu().numpy()
+            _, tokens_valid = module.forward_features(values, valid, maps)
+        allowed = (tokens_valid[:, None, :, None] & tokens_valid[:, None, None, :]).cpu().numpy()
         return [np.where(allowed, m.float().cpu().numpy(), 0.0) for m in getattr(maps, kind)]
 
     def __sklearn_tags__(self):

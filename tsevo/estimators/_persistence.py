@@ -21,7 +21,7 @@ FORMAT = "tsevo.estimator"
 # fitted attributes stored as plain values (no numpy, no objects)
 PLAIN_ATTRIBUTES = (
     "n_channels_", "n_timepoints_", "input_2d_", "n_features_in_", "history_",
-    "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_",
+    "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_", "patch_size_",
 )
 
 

@@ -53,7 +53,7 @@ class RelativePositionBias(nn.Module):
 
 
 class MapConvolution(nn.Module):
-    """3x3 convolution over attention maps with heads as channels.
+    """3x3 convolution over attention maps with heads as channels, then LeakyReLU.
 
     With ``causal=True`` the kernel is shifted so that the output at (i, j)
     reads only rows <= i and columns <= j (padding on the top and left), so no
@@ -67,10 +67,23 @@ class MapConvolution(nn.Module):
         self.conv = nn.Conv2d(n_heads, n_heads, kernel_size=3, padding=0)
 
     def forward(self, maps: torch.Tensor) -> torch.Tensor:
+        """Straightforward path: explicit padding, default memory layout."""
         # maps: (B, H, L, L); F.pad order is (left, right, top, bottom)
         padding = (2, 0, 2, 0) if self.causal else (1, 1, 1, 1)
         out = self.conv(F.pad(maps, padding))
         return F.leaky_relu(out, self.negative_slope)
+
+    def forward_fast(self, maps: torch.Tensor) -> torch.Tensor:
+        """Same result, faster: channels-last layout (heads innermost), which
+        the CPU and GPU convolution kernels run 2-3x faster for few channels,
+        built-in padding, and an in-place activation."""
+        maps = maps.contiguous(memory_format=torch.channels_last)
+        weight = self.conv.weight.contiguous(memory_format=torch.channels_last)
+        if self.causal:
+            out = F.conv2d(F.pad(maps, (2, 0, 2, 0)), weight, self.conv.bias)
+        else:
+            out = F.conv2d(maps, weight, self.conv.bias, padding=1)
+        return F.leaky_relu_(out, self.negative_slope)
 
 
 class EvolvingAttention(nn.Module):
@@ -101,6 +114,9 @@ class EvolvingAttention(nn.Module):
         Apply an output projection ``W^O`` after the heads are concatenated.
     dropout : float
         Dropout on the attention probabilities.
+    fast : bool
+        Use the fused map update (same maps within float tolerance); False
+        runs the straightforward reference implementation.
     """
 
     def __init__(
@@ -116,6 +132,7 @@ class EvolvingAttention(nn.Module):
         rel_pos_bias: bool = True,
         output_projection: bool = True,
         dropout: float = 0.0,
+        fast: bool = True,
     ) -> None:
         super().__init__()
         if d_key % n_heads or d_value % n_heads:
@@ -123,6 +140,7 @@ class EvolvingAttention(nn.Module):
                 f"d_key={d_key} and d_value={d_value} must both divide by n_heads={n_heads}"
             )
         self.n_heads = n_heads
+        self.fast = fast
         self.causal = causal
         self.evolve = evolve
         self.prev_map_weight = prev_map_weight
@@ -146,21 +164,21 @@ class EvolvingAttention(nn.Module):
         return t.transpose(1, 2).reshape(batch, length, heads * width)
 
     def logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled dot-product logits ``S`` ``(B, H, L, L)`` and values ``(B, H, L, dv/H)``."""
         q, k = self.to_qk(x).chunk(2, dim=-1)
-        q, k = self.split_heads(q), self.split_heads(k)  # (B, H, L, dk/H)
-        scores = (q @ k.transpose(-2, -1)) * self.scale  # (B, H, L, L)
+        # scale the (B, H, L, d) queries rather than the (B, H, L, L) scores
+        q, k = self.split_heads(q * self.scale), self.split_heads(k)
+        scores = q @ k.transpose(-2, -1)  # (B, H, L, L)
         if self.rel_pos is not None:
-            scores = scores + self.rel_pos(x.shape[1])
+            scores = scores.add_(self.rel_pos(x.shape[1]))  # in place: matmul keeps q, k only
         return scores, self.split_heads(self.to_v(x))
 
-    def evolve_map(
+    def evolve_map_reference(
         self, scores: torch.Tensor, prev_map: torch.Tensor | None, allowed: torch.Tensor
     ) -> torch.Tensor:
-        """Mix in the previous map and convolve; returns ``Z`` with disallowed entries zero."""
+        """The straightforward map update, kept as the reference for the fast path."""
         mixed = scores
         if self.evolve:
-            if prev_map is None:
-                raise ValueError("an evolving attention layer needs the previous layer's map")
             mixed = (1 - self.prev_map_weight) * scores + self.prev_map_weight * prev_map
         # zero padded rows/columns (and the future) so the 3x3 kernel cannot read them
         mixed = mixed.masked_fill(~allowed, 0.0)
@@ -168,6 +186,30 @@ class EvolvingAttention(nn.Module):
             return mixed
         evolved = self.map_conv_weight * self.map_conv(mixed) + (1 - self.map_conv_weight) * mixed
         return evolved.masked_fill(~allowed, 0.0)
+
+    def evolve_map(
+        self, scores: torch.Tensor, prev_map: torch.Tensor | None, allowed: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Mix in the previous map and convolve; returns ``Z`` with disallowed entries zero.
+
+        ``allowed=None`` means every entry is allowed (no padding, not causal),
+        which skips the masking passes. ``lerp`` does each weighted sum in one
+        pass, and keeps nothing for backward since its weight is a constant.
+        """
+        if self.evolve and prev_map is None:
+            raise ValueError("an evolving attention layer needs the previous layer's map")
+        if not self.fast:
+            full = torch.ones_like(scores[:, :1], dtype=torch.bool) if allowed is None else allowed
+            return self.evolve_map_reference(scores, prev_map, full)
+        mixed = torch.lerp(scores, prev_map, self.prev_map_weight) if self.evolve else scores
+        if allowed is not None:
+            mixed = mixed.masked_fill(~allowed, 0.0)
+        if self.map_conv is None:
+            return mixed
+        evolved = torch.lerp(mixed, self.map_conv.forward_fast(mixed), self.map_conv_weight)
+        if allowed is not None:
+            evolved = evolved.masked_fill(~allowed, 0.0)
+        return evolved.contiguous()
 
     def forward(
         self,
@@ -190,11 +232,15 @@ class EvolvingAttention(nn.Module):
             (zero at padded and future entries), handed to the next layer.
         probs : Tensor (B, H, L, L), the attention probabilities.
         """
-        allowed = key_padding_and_future_mask(valid, self.causal)  # (B, 1, L, L)
+        needs_mask = self.causal or not bool(valid.all())
+        allowed = key_padding_and_future_mask(valid, self.causal) if needs_mask else None
         scores, v = self.logits(x)
-        logit_map = self.evolve_map(scores, prev_map, allowed)
-        # a padded query row still has its real keys, so no row is all -inf
-        key_allowed = allowed | ~valid[:, None, :, None]
-        probs = logit_map.masked_fill(~key_allowed, float("-inf")).softmax(dim=-1)
+        logit_map = self.evolve_map(scores, prev_map, allowed)  # (B, H, L, L)
+        if allowed is None:
+            probs = logit_map.softmax(dim=-1)
+        else:
+            # a padded query row still has its real keys, so no row is all -inf
+            key_allowed = allowed | ~valid[:, None, :, None]
+            probs = logit_map.masked_fill(~key_allowed, float("-inf")).softmax(dim=-1)
         out = self.merge_heads(self.attn_dropout(probs) @ v)  # (B, L, d_value)
         return self.out(out), logit_map, probs

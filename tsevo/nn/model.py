@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from tsevo.nn.blocks import EADCBlock
@@ -22,6 +23,30 @@ class AttentionMaps:
 
     logits: list[torch.Tensor] = field(default_factory=list)
     probs: list[torch.Tensor] = field(default_factory=list)
+
+
+class PatchStem(nn.Module):
+    """Embed non-overlapping patches of ``patch_size`` steps: ``(B, C, L)`` -> ``(B, ceil(L/p), D)``.
+
+    With ``patch_size=1`` this is the reference's per-step linear projection.
+    Larger patches shorten the sequence that attention sees, which cuts the
+    quadratic cost of the maps by ``patch_size**2``. A patch is real when its
+    first step is real; padded steps inside it are zeroed first, so appended
+    padding never changes a real patch.
+    """
+
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+        super().__init__()
+        self.patch_size = patch_size
+        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = x * valid[:, None, :]
+        remainder = -x.shape[-1] % self.patch_size
+        if remainder:
+            x = F.pad(x, (0, remainder))
+        tokens = self.proj(x).transpose(1, 2)  # (B, L / p, D)
+        return tokens, valid[:, :: self.patch_size]
 
 
 def sinusoidal_positions(length: int, d_model: int, device: torch.device) -> torch.Tensor:
@@ -50,6 +75,8 @@ class EADCTransformer(nn.Module):
         Width ``D`` of the sequence representation.
     n_blocks : int
         EA-DC blocks; block ``i`` has dilation ``2**i``.
+    patch_size : int
+        Steps per token of the stem; 1 keeps full resolution.
     n_heads : int
         Attention heads; ``d_key`` and ``d_value`` must divide by it.
     key_fraction, value_fraction : float
@@ -83,6 +110,7 @@ class EADCTransformer(nn.Module):
         n_classes: int,
         d_model: int = 64,
         n_blocks: int = 4,
+        patch_size: int = 1,
         n_heads: int = 8,
         key_fraction: float = 0.5,
         value_fraction: float = 0.5,
@@ -105,7 +133,7 @@ class EADCTransformer(nn.Module):
                 f"must be positive multiples of n_heads={n_heads}"
             )
         self.d_model = d_model
-        self.stem = nn.Linear(n_channels, d_model)
+        self.stem = PatchStem(n_channels, d_model, patch_size)
         self.blocks = nn.ModuleList(
             EADCBlock(
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,
@@ -119,7 +147,7 @@ class EADCTransformer(nn.Module):
         if head == "flatten":
             if max_length is None:
                 raise ValueError("head='flatten' needs max_length")
-            self.pool = FlattenPooling(d_model, max_length)
+            self.pool = FlattenPooling(d_model, -(-max_length // patch_size))
             pooled_width = self.pool.out_features
         else:
             self.pool = MaskedPooling(d_model, head)
@@ -129,21 +157,21 @@ class EADCTransformer(nn.Module):
 
     def forward_features(
         self, x: torch.Tensor, valid: torch.Tensor, maps: AttentionMaps | None = None
-    ) -> torch.Tensor:
-        """``(B, C, L)`` and ``(B, L)`` -> per-step features ``(B, L, D)``.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(B, C, L)`` and ``(B, L)`` -> token features ``(B, T, D)`` and their
+        validity ``(B, T)``, with ``T = ceil(L / patch_size)``.
 
         Pass an :class:`AttentionMaps` to collect every layer's maps.
         """
-        length = x.shape[-1]
-        h = self.stem(x.transpose(1, 2))  # (B, L, D)
-        h = (h + sinusoidal_positions(length, self.d_model, h.device)) * valid[..., None]
+        h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
+        h = (h + sinusoidal_positions(h.shape[1], self.d_model, h.device)) * valid[..., None]
         prev_map = None
         for block in self.blocks:
             h, prev_map, probs = block(h, valid, prev_map)
             if maps is not None:
                 maps.logits.append(prev_map)
                 maps.probs.append(probs)
-        return self.norm(h)
+        return self.norm(h), valid
 
     def forward_head(
         self, h: torch.Tensor, valid: torch.Tensor, pre_logits: bool = False
@@ -155,4 +183,4 @@ class EADCTransformer(nn.Module):
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``."""
-        return self.forward_head(self.forward_features(x, valid), valid)
+        return self.forward_head(*self.forward_features(x, valid))

@@ -84,8 +84,9 @@ class Trainer:
 
     With a validation set and ``early_stopping``, training stops after
     ``n_iter_no_change`` epochs in which the validation loss did not fall by
-    more than ``tol`` below its best, and the best weights are restored. Ctrl-C stops training cleanly: the best weights so
-    far are kept and a warning says so.
+    more than ``tol`` below its best, and the best weights are restored.
+    Ctrl-C stops training cleanly: the best weights so far are kept and a
+    warning says so.
     """
 
     def __init__(self, config: TrainConfig, callbacks: Sequence[EpochCallback] = ()) -> None:
