@@ -48,13 +48,15 @@ class PersistenceMixin:
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
         if "module_" in state:
-            state["module_"] = _cpu_state(state["module_"])
+            # numpy arrays, not tensors: pickles then hold no device and are byte-stable
+            state["module_"] = {k: v.numpy() for k, v in _cpu_state(state["module_"]).items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
         if isinstance(state.get("module_"), dict):
             device = _portable_device(state.get("device_", "cpu"))
-            state["module_"] = _rebuild_module(state["module_kwargs_"], state["module_"], device)
+            weights = {k: torch.from_numpy(v) for k, v in state["module_"].items()}
+            state["module_"] = _rebuild_module(state["module_kwargs_"], weights, device)
             state["device_"] = str(device)
         if hasattr(super(), "__setstate__"):
             super().__setstate__(state)

@@ -1,0 +1,94 @@
+"""The aeon and sktime faces: their own check batteries and their own tools."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tests.conftest import FAST
+from tsevo import EADCTransformerClassifier as Core
+from tsevo.aeon import EADCTransformerClassifier as AeonEADC
+from tsevo.sktime import EADCTransformerClassifier as SktimeEADC
+
+
+def test_aeon_check_estimator_passes():
+    from aeon.testing.estimator_checking import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(AeonEADC, raise_exceptions=False)
+    failed = {k: v for k, v in results.items() if v != "PASSED"}
+    assert failed == {}
+    assert len(results) >= 20
+
+
+def test_sktime_check_estimator_passes():
+    from sktime.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(SktimeEADC, raise_exceptions=False, verbose=False)
+    failed = {k: v for k, v in results.items() if v != "PASSED"}
+    assert failed == {}
+    assert len(results) >= 200
+
+
+@pytest.mark.parametrize("face", [AeonEADC, SktimeEADC])
+def test_faces_share_the_core_parameters_and_results(face, small_motions):
+    X, y, X_test, _ = small_motions
+    assert face().get_params() == Core().get_params()
+    clf = face(**FAST, random_state=0).fit(X, y)
+    core = Core(**FAST, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X_test), core.predict_proba(X_test))
+    assert clf.transform(X_test).shape == (len(X_test), FAST["d_model"])
+    assert len(clf.attention_maps(X_test[:1])) == FAST["n_blocks"]
+    assert len(clf.history_) == FAST["max_epochs"]
+
+
+@pytest.mark.parametrize("face", [AeonEADC, SktimeEADC])
+def test_faces_refuse_unknown_parameters(face):
+    with pytest.raises(TypeError, match="unexpected parameters"):
+        face(n_layers=3)
+
+
+def test_aeon_pipeline_with_transformers(japanese_vowels):
+    from aeon.pipeline import make_pipeline
+    from aeon.transformations.collection import Normalizer
+    from aeon.transformations.collection.unequal_length import Padder
+
+    X_train, y_train, X_test, y_test = japanese_vowels
+    pipe = make_pipeline(Padder(padded_length=30), Normalizer(), AeonEADC(**FAST, random_state=0))
+    pipe.fit(X_train[:60], y_train[:60])
+    assert pipe.predict(X_test[:10]).shape == (10,)
+
+
+def test_aeon_unequal_length_directly(japanese_vowels):
+    X_train, y_train, X_test, _ = japanese_vowels
+    clf = AeonEADC(**FAST, random_state=0).fit(X_train[:60], y_train[:60])
+    assert clf.predict_proba(X_test[:5]).shape == (5, len(np.unique(y_train[:60])))
+
+
+def test_sktime_evaluate_pipeline_and_grid_search(small_motions):
+    from sklearn.model_selection import KFold
+    from sktime.classification.compose import ClassifierPipeline
+    from sktime.classification.model_selection import TSCGridSearchCV
+    from sktime.transformations.series.exponent import ExponentTransformer
+
+    X, y, _, _ = small_motions
+    pipe = ClassifierPipeline(SktimeEADC(**FAST, random_state=0), [ExponentTransformer(power=1)])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == (len(y),)
+
+    search = TSCGridSearchCV(SktimeEADC(**FAST, random_state=0), {"d_model": [8, 16]}, cv=KFold(2))
+    search.fit(X, y)
+    assert search.best_params_["d_model"] in (8, 16)
+
+
+def test_sktime_classification_evaluate(small_motions):
+    from sklearn.model_selection import KFold
+    from sktime.classification.model_evaluation import evaluate
+
+    X, y, _, _ = small_motions
+    results = evaluate(SktimeEADC(**FAST, random_state=0), X=X, y=y, cv=KFold(2, shuffle=True, random_state=0))
+    scores = results.filter(like="test_").iloc[:, 0].to_numpy(dtype=float)
+    assert len(scores) == 2 and np.isfinite(scores).all()
