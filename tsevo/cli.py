@@ -132,6 +132,37 @@ def predict(model, dataset, data_dir, split) -> None:
     click.echo(f"accuracy {(predictions == y).mean():.4f}", err=True)
 
 
+@main.command("plot-attention")
+@click.option("--model", "-m", type=click.Path(dir_okay=False), required=True,
+              help="A model file written by `tsevo fit`.")
+@dataset_option
+@data_dir_option
+@click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
+@click.option("--case", "case_index", default=0, show_default=True, help="Which case of the split to show.")
+@click.option("--head", default="mean", show_default=True, help="'mean' or a head number.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True, help="Image file (.png, .pdf, .svg).")
+def plot_attention(model, dataset, data_dir, split, case_index, head, output) -> None:
+    """Draw one series above the attention map of every layer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tsevo import EADCTransformerClassifier
+    from tsevo.plotting import plot_attention_evolution
+
+    try:
+        clf = EADCTransformerClassifier.load(model)
+    except (FileNotFoundError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    X, y = _load(dataset, split, data_dir)
+    if not 0 <= case_index < len(y):
+        raise click.BadParameter(f"{case_index} is not in [0, {len(y)})", param_hint="--case")
+    head_value = head if head == "mean" else _parse_params((f"head={head}",))["head"]
+    fig = _checked(plot_attention_evolution, clf, X[case_index], head_value, "probs", None,
+                   f"{dataset} case {case_index} (label {y[case_index]!r})")
+    fig.savefig(output, dpi=120)
+    click.echo(f"figure written to {output}")
+
+
 def _fit(clf, X, y) -> None:
     _checked(clf.fit, X, y)
 

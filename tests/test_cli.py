@@ -1,0 +1,66 @@
+"""The command line: each command, its help, and short errors without tracebacks."""
+
+import pytest
+from click.testing import CliRunner
+
+from tsevo.cli import main
+
+FAST_PARAMS = ["-p", "max_epochs=2", "-p", "d_model=16", "-p", "n_heads=2", "-p", "n_blocks=2"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "fit", "predict", "plot-attention"])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_evaluate_prints_accuracy_and_time(runner):
+    result = runner.invoke(main, ["evaluate", "-d", "BasicMotions", *FAST_PARAMS])
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "fit" in result.output
+
+
+def test_fit_predict_and_plot_from_a_uea_folder(runner, tmp_path, shared_uea):
+    model = tmp_path / "m.pt"
+    result = runner.invoke(main, ["fit", "-d", "RacketSports", "--data-dir", str(shared_uea), *FAST_PARAMS,
+                                  "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["predict", "-m", str(model), "-d", "RacketSports", "--data-dir", str(shared_uea)])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 152  # one label per test case
+    figure = tmp_path / "attention.png"
+    result = runner.invoke(main, ["plot-attention", "-m", str(model), "-d", "RacketSports", "--data-dir",
+                                  str(shared_uea), "--case", "3", "-o", str(figure)])
+    assert result.exit_code == 0, result.output
+    assert figure.stat().st_size > 10_000
+
+
+def test_a_ts_file_as_dataset(runner, tmp_path, shared_uea):
+    path = shared_uea / "Libras" / "Libras_TRAIN.ts"
+    result = runner.invoke(main, ["fit", "-d", str(path), *FAST_PARAMS, "-o", str(tmp_path / "m.pt")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["evaluate", "-d", "NoSuchProblem"], "not found"),
+        (["evaluate", "-d", "BasicMotions", "-p", "dropout=1.5"], "dropout"),
+        (["evaluate", "-d", "BasicMotions", "-p", "no_such_param=1"], "no_such_param"),
+        (["evaluate", "-d", "BasicMotions", "-p", "nonsense"], "NAME=VALUE"),
+        (["predict", "-m", "missing.pt", "-d", "BasicMotions"], "no saved model"),
+        (["evaluate"], "Missing option"),
+        (["evaluate", "-d", "BasicMotions", "--bogus"], "No such option"),
+    ],
+)
+def test_errors_are_short_and_exit_non_zero(runner, args, message):
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
