@@ -163,6 +163,38 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
     click.echo(f"figure written to {output}")
 
 
+@main.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Folder with NAME/NAME_TRAIN.ts and NAME/NAME_TEST.ts.")
+@click.option("--datasets", required=True, help="Comma-separated problem names.")
+@click.option("--estimators", default="eadc,minirocket,multirockethydra", show_default=True,
+              help="Comma-separated estimator names.")
+@click.option("--resamples", default=1, show_default=True, type=click.IntRange(1),
+              help="Resamples per dataset; 0 is the official split.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--n-jobs", default=1, show_default=True, help="Cells run in parallel (joblib).")
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--published", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
+def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published) -> None:
+    """Run estimators over UEA/UCR problems; resumable; writes results.csv and results.md."""
+    from tsevo.benchmark import ESTIMATORS, run_benchmark
+
+    names = [e.strip() for e in estimators.split(",") if e.strip()]
+    unknown = [e for e in names if e not in ESTIMATORS]
+    if unknown:
+        raise click.BadParameter(f"unknown {unknown}; known: {', '.join(ESTIMATORS)}", param_hint="--estimators")
+    command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
+    results = run_benchmark(
+        [d.strip() for d in datasets.split(",") if d.strip()], names, output, resamples=resamples,
+        data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
+    )
+    ok = results[results["error"] == ""]
+    for name, accuracy in ok.groupby("estimator")["accuracy"].mean().items():
+        click.echo(f"{name}: mean accuracy {accuracy:.4f} over {ok[ok.estimator == name].shape[0]} cells")
+    click.echo(f"results in {output}/results.csv and {output}/results.md")
+
+
 def _fit(clf, X, y) -> None:
     _checked(clf.fit, X, y)
 

@@ -286,3 +286,14 @@ class ChannelScaler:
         values = np.nan_to_num(values, nan=0.0).astype(np.float32)
         valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
         return values, valid
+
+
+def pad_to_length(X, length: int, fill_value: float = 0.0) -> np.ndarray:
+    """Right-pad every case to ``length`` steps: a 3-D array for estimators that
+    need equal lengths. Padding and missing values become ``fill_value``."""
+    panel = to_panel(X)
+    if panel.max_length > length:
+        raise ValueError(f"X has series of {panel.max_length} steps, longer than length={length}")
+    out = np.full((panel.n_cases, panel.n_channels, length), fill_value)
+    out[:, :, : panel.max_length] = np.nan_to_num(panel.values, nan=fill_value)
+    return out

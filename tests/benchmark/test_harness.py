@@ -1,0 +1,131 @@
+"""The benchmark harness: resamples, rows, resume, failures, Dask, report."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import FAST
+from tsevo.benchmark import COLUMNS, ESTIMATORS, load_split, run_benchmark
+
+
+@pytest.fixture
+def cheap_estimators(monkeypatch):
+    """Small estimators registered for the test, counting their constructions."""
+    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    from tsevo import EADCTransformerClassifier
+
+    built = []
+
+    def tiny_eadc(seed):
+        built.append("tiny-eadc")
+        return EADCTransformerClassifier(**FAST, random_state=seed)
+
+    def euclidean(seed):
+        built.append("1nn-ed")
+        return KNeighborsTimeSeriesClassifier(distance="euclidean")
+
+    def broken(seed):
+        raise RuntimeError("this peer always fails")
+
+    monkeypatch.setitem(ESTIMATORS, "tiny-eadc", tiny_eadc)
+    monkeypatch.setitem(ESTIMATORS, "1nn-ed", euclidean)
+    monkeypatch.setitem(ESTIMATORS, "broken", broken)
+    return built
+
+
+def test_resample_zero_is_official_and_others_are_stratified_reshuffles(shared_uea):
+    official = load_split("RacketSports", 0, shared_uea)
+    first = load_split("RacketSports", 1, shared_uea)
+    again = load_split("RacketSports", 1, shared_uea)
+    second = load_split("RacketSports", 2, shared_uea)
+    for a, b in zip(official, first, strict=True):
+        assert len(a) == len(b)
+    np.testing.assert_array_equal(np.unique(official[1], return_counts=True)[1],
+                                  np.unique(first[1], return_counts=True)[1])
+    assert not np.array_equal(official[0], first[0])
+    np.testing.assert_array_equal(first[0], again[0])
+    assert not np.array_equal(first[0], second[0])
+
+
+def test_rows_resume_and_failures(tmp_path, shared_uea, cheap_estimators):
+    datasets = ["RacketSports", "Libras"]
+    results = run_benchmark(datasets, ["tiny-eadc", "1nn-ed", "broken"], tmp_path, resamples=2,
+                            data_dir=str(shared_uea), progress=False)
+    assert list(results.columns) == COLUMNS
+    assert len(results) == 2 * 3 * 2
+    ok = results[results["error"] == ""]
+    assert len(ok) == 8 and ok["accuracy"].between(0, 1).all()
+    assert (ok["fit_seconds"] > 0).all() and (ok["peak_memory_mb"] > 0).all()
+    broken = results[results["estimator"] == "broken"]
+    assert broken["error"].str.contains("this peer always fails").all()
+
+    built_before = len(cheap_estimators)
+    run_benchmark(datasets, ["tiny-eadc", "1nn-ed", "broken"], tmp_path, resamples=2,
+                  data_dir=str(shared_uea), progress=False)
+    assert len(cheap_estimators) == built_before  # nothing recomputed
+
+    table = pd.read_csv(tmp_path / "results.csv")
+    keep = ~((table["dataset"] == "Libras") & (table["estimator"] == "1nn-ed") & (table["resample"] == 1))
+    table[keep].to_csv(tmp_path / "results.csv", index=False)  # as if interrupted before that cell
+    rerun = run_benchmark(datasets, ["tiny-eadc", "1nn-ed", "broken"], tmp_path, resamples=2,
+                          data_dir=str(shared_uea), progress=False)
+    assert cheap_estimators[built_before:] == ["1nn-ed"]
+    assert len(rerun) == 12
+
+
+def test_report_has_table_ranks_cd_and_published(tmp_path, shared_uea, cheap_estimators, monkeypatch):
+    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    monkeypatch.setitem(ESTIMATORS, "1nn-ed-2", lambda seed: KNeighborsTimeSeriesClassifier(distance="euclidean",
+                                                                                            n_neighbors=3))
+    published = tmp_path / "published.csv"
+    published.write_text("dataset,estimator,accuracy,source\nLibras,Paper,0.5,a paper\n")
+    run_benchmark(["RacketSports", "Libras", "NATOPS"], ["tiny-eadc", "1nn-ed", "1nn-ed-2"], tmp_path / "out",
+                  data_dir=str(shared_uea), published=published, progress=False, command="tsevo benchmark ...")
+    report = (tmp_path / "out" / "results.md").read_text()
+    assert "| dataset | 1nn-ed | 1nn-ed-2 | tiny-eadc | Paper (published) |" in report
+    assert "| **mean** |" in report and "Average rank" in report and "tsevo benchmark ..." in report
+    assert (tmp_path / "out" / "cd.png").stat().st_size > 5_000
+
+
+def test_unequal_lengths_are_padded_for_peers_that_need_it(tmp_path, shared_uea):
+    results = run_benchmark(["JapaneseVowels"], ["minirocket"], tmp_path, data_dir=str(shared_uea), progress=False)
+    assert results["error"].iloc[0] == ""
+    assert results["accuracy"].iloc[0] > 0.8
+
+
+def test_dask_local_cluster(tmp_path, shared_uea, cheap_estimators):
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        results = run_benchmark(["RacketSports", "Libras"], ["1nn-ed", "tiny-eadc"], tmp_path,
+                                data_dir=str(shared_uea), scheduler=client, progress=False)
+    assert len(results) == 4 and (results["error"] == "").all()
+
+
+def test_joblib_processes(tmp_path, shared_uea):
+    results = run_benchmark(["RacketSports", "Libras"], ["1nn-dtw"], tmp_path, data_dir=str(shared_uea),
+                            n_jobs=2, progress=False)
+    assert len(results) == 2 and (results["error"] == "").all()
+
+
+def test_unknown_estimator_fails_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="unknown estimator"):
+        run_benchmark(["BasicMotions"], ["nope"], tmp_path, progress=False)
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_cli_benchmark(tmp_path, shared_uea):
+    from click.testing import CliRunner
+
+    from tsevo.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["benchmark", "--data-dir", str(shared_uea), "--datasets", "RacketSports",
+                                  "--estimators", "1nn-dtw", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "1nn-dtw: mean accuracy" in result.output
+    result = runner.invoke(main, ["benchmark", "--datasets", "RacketSports", "--estimators", "zzz", "-o", str(tmp_path)])
+    assert result.exit_code != 0 and "unknown" in result.output

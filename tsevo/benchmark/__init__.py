@@ -1,0 +1,10 @@
+"""The UEA benchmark harness behind ``tsevo benchmark`` and ``benchmarks/``."""
+
+from tsevo.benchmark._estimators import ESTIMATORS, make_estimator
+from tsevo.benchmark._report import accuracy_table, average_ranks, write_report
+from tsevo.benchmark._runner import COLUMNS, Cell, load_split, run_benchmark, run_cell
+
+__all__ = [
+    "COLUMNS", "ESTIMATORS", "Cell", "accuracy_table", "average_ranks", "load_split", "make_estimator",
+    "run_benchmark", "run_cell", "write_report",
+]

@@ -1,0 +1,106 @@
+"""``results.md`` and the critical-difference diagram from ``results.csv``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+
+def accuracy_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy over resamples: one row per dataset, one column per estimator."""
+    ok = results[results["error"] == ""]
+    return ok.pivot_table(index="dataset", columns="estimator", values="accuracy", aggfunc="mean")
+
+
+def average_ranks(table: pd.DataFrame) -> pd.Series:
+    """Average rank (1 = best, ties shared) over datasets every estimator finished."""
+    complete = table.dropna()
+    return complete.rank(axis=1, ascending=False).mean().sort_values()
+
+
+def read_published(path: str | os.PathLike) -> pd.DataFrame:
+    """Published accuracies as a table with columns named ``NAME (published)``."""
+    published = pd.read_csv(path)
+    missing = {"dataset", "estimator", "accuracy", "source"} - set(published.columns)
+    if missing:
+        raise ValueError(f"{path} lacks the columns {sorted(missing)}")
+    table = published.pivot_table(index="dataset", columns="estimator", values="accuracy")
+    table.columns = [f"{c} (published)" for c in table.columns]
+    return table
+
+
+def _markdown(table: pd.DataFrame, bold_best_of: list[str]) -> list[str]:
+    lines = ["| dataset | " + " | ".join(table.columns) + " |", "|---" * (len(table.columns) + 1) + "|"]
+    for dataset, row in table.iterrows():
+        best = row[bold_best_of].max()
+        cells = []
+        for col, value in row.items():
+            text = "" if pd.isna(value) else f"{value:.3f}"
+            cells.append(f"**{text}**" if col in bold_best_of and text and value == best else text)
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def plot_cd(table: pd.DataFrame, path: Path) -> bool:
+    """Critical-difference diagram (aeon: Friedman, then Wilcoxon-Holm cliques).
+
+    Returns False when there is too little data: the Friedman test needs at
+    least 3 estimators, and a ranking needs a few datasets."""
+    complete = table.dropna()
+    if complete.shape[1] < 3 or complete.shape[0] < 3:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from aeon.visualisation import plot_critical_difference
+
+    fig, _ = plot_critical_difference(complete.to_numpy(), list(complete.columns))
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return True
+
+
+def write_report(
+    results: pd.DataFrame, out: Path, published: str | os.PathLike | None = None, command: str | None = None
+) -> Path:
+    """Write ``results.md`` (and ``cd.png``) into ``out``."""
+    table = accuracy_table(results)
+    measured = list(table.columns)
+    lines = ["# Benchmark results", ""]
+    if command:
+        lines += ["Produced by:", "", "```bash", command, "```", ""]
+    resamples = results.groupby("estimator")["resample"].nunique()
+    lines += [
+        "Accuracy on the test split, mean over resamples "
+        f"({', '.join(f'{e}: {resamples[e]}' for e in measured)}); best measured value per dataset in bold.",
+        "",
+    ]
+    shown = table
+    if published is not None:
+        shown = table.join(read_published(published), how="left")
+        lines += ["Columns marked *(published)* are reported results, not measured here.", ""]
+    lines += _markdown(shown, measured)
+    lines.append("| **mean** | " + " | ".join(f"{shown[c].mean():.3f}" for c in shown.columns) + " |")
+    ranks = average_ranks(table)
+    lines += ["", "## Average rank (1 = best)", "", "| estimator | average rank | mean accuracy | total fit s |",
+              "|---|---|---|---|"]
+    fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
+    for estimator, rank in ranks.items():
+        lines.append(f"| {estimator} | {rank:.2f} | {table[estimator].mean():.3f} | {fit_seconds[estimator]:.0f} |")
+    if plot_cd(table, out / "cd.png"):
+        lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
+                  "Wilcoxon signed-rank tests with Holm correction (alpha 0.1); estimators joined by a bar "
+                  "are not significantly different."]
+    errors = results[results["error"] != ""]
+    if len(errors):
+        lines += ["", "## Failed cells", "", "| dataset | estimator | resample | error |", "|---|---|---|---|"]
+        lines += [f"| {r.dataset} | {r.estimator} | {r.resample} | {r.error} |" for r in errors.itertuples()]
+    path = out / "results.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+__all__ = ["accuracy_table", "average_ranks", "plot_cd", "read_published", "write_report"]

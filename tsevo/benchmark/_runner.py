@@ -1,0 +1,209 @@
+"""Run estimators over datasets and resamples: one CSV row per cell, resumable,
+in parallel with joblib locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tsevo.benchmark._estimators import ESTIMATORS, handles_unequal_length, make_estimator
+
+COLUMNS = [
+    "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "fit_seconds",
+    "predict_seconds", "peak_memory_mb", "n_train", "n_test", "error",
+]
+
+
+@dataclass(frozen=True)
+class Cell:
+    dataset: str
+    estimator: str
+    resample: int
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.dataset, self.estimator, self.resample)
+
+
+def load_split(dataset: str, resample: int, data_dir: str | None):
+    """Resample 0: the archive's train/test split. Resample k > 0: a stratified
+    reshuffle of train+test with the same sizes, seeded by k (the bake-off
+    convention, with aeon's ``stratified_resample_data``)."""
+    from tsevo.datasets import load_uea
+
+    X_train, y_train, X_test, y_test = load_uea(dataset, data_dir=data_dir)
+    if resample == 0:
+        return X_train, y_train, X_test, y_test
+    from aeon.benchmarking.resampling import stratified_resample_data
+
+    return stratified_resample_data(X_train, y_train, X_test, y_test, random_state=resample)
+
+
+def _equalise_lengths(X_train, X_test):
+    """Zero-pad both splits at the end to their common longest length."""
+    from tsevo.data.validation import pad_to_length, to_panel
+
+    length = max(to_panel(X_train).max_length, to_panel(X_test).max_length)
+    return pad_to_length(X_train, length), pad_to_length(X_test, length)
+
+
+class PeakMemory:
+    """Peak resident memory of this process over a block, in MB (Linux: the
+    kernel's high-water mark, reset at the start; elsewhere the lifetime peak)."""
+
+    def __enter__(self) -> PeakMemory:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            status = Path("/proc/self/status").read_text()
+            self.mb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+        except (OSError, AttributeError):
+            import resource
+
+            self.mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_cell(cell: Cell, data_dir: str | None) -> dict:
+    """Fit and score one estimator on one dataset and resample; errors become a row."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
+    row = {"dataset": cell.dataset, "estimator": cell.estimator, "resample": cell.resample}
+    try:
+        X_train, y_train, X_test, y_test = load_split(cell.dataset, cell.resample, data_dir)
+        estimator = make_estimator(cell.estimator, seed=cell.resample)
+        if isinstance(X_train, list) and not handles_unequal_length(estimator):
+            X_train, X_test = _equalise_lengths(X_train, X_test)
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            estimator.fit(X_train, y_train)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            predictions = estimator.predict(X_test)
+            predict_seconds = time.perf_counter() - start
+        row.update(
+            accuracy=accuracy_score(y_test, predictions),
+            balanced_accuracy=balanced_accuracy_score(y_test, predictions),
+            fit_seconds=fit_seconds, predict_seconds=predict_seconds,
+            peak_memory_mb=memory.mb, n_train=len(y_train), n_test=len(y_test), error="",
+        )
+    except Exception as err:  # one failing cell is recorded and the run goes on
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        message = str(err).split(". ")[0].replace("\n", " ")[:200]
+        row["error"] = f"{type(err).__name__}: {message} ({Path(last.filename).name}:{last.lineno})"
+    return row
+
+
+def finished_cells(results_csv: Path) -> set[tuple[str, str, int]]:
+    if not results_csv.exists():
+        return set()
+    with results_csv.open(newline="") as f:
+        return {(r["dataset"], r["estimator"], int(r["resample"])) for r in csv.DictReader(f)}
+
+
+def _append(results_csv: Path, row: dict) -> None:
+    new = not results_csv.exists()
+    with results_csv.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, restval="")
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def _parallel_results(cells: list[Cell], data_dir, n_jobs: int, scheduler) -> Iterable[dict]:
+    from joblib import Parallel, delayed, parallel_config
+
+    jobs = (delayed(run_cell)(cell, data_dir) for cell in cells)
+    if scheduler is None:
+        if n_jobs == 1:
+            yield from (run_cell(cell, data_dir) for cell in cells)
+            return
+        yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        return
+    from dask.distributed import Client
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    with parallel_config(backend="dask"):
+        yield from Parallel(n_jobs=-1, return_as="generator_unordered")(jobs)
+    if client is not scheduler:
+        client.close()
+
+
+def run_benchmark(
+    datasets: list[str],
+    estimators: list[str],
+    output: str | os.PathLike,
+    resamples: int = 1,
+    data_dir: str | None = None,
+    n_jobs: int = 1,
+    scheduler=None,
+    published: str | os.PathLike | None = None,
+    progress: bool = True,
+    command: str | None = None,
+):
+    """Run every (dataset, estimator, resample) cell not already in ``OUTPUT/results.csv``.
+
+    Parameters
+    ----------
+    datasets, estimators : list of str
+        UEA/UCR names and estimator names (see ``ESTIMATORS``).
+    output : path-like
+        Folder for ``results.csv``, ``results.md`` and ``cd.png``.
+    resamples : int, default=1
+        Resamples 0 .. resamples-1; 0 is the official split.
+    data_dir : str or None
+        Folder of ``NAME/NAME_TRAIN.ts`` files (default: ``$TSEVO_DATA``, aeon's shipped problems).
+    n_jobs : int, default=1
+        Parallel cells with joblib (each cell on one process).
+    scheduler : str, dask Client or None
+        Address of a Dask scheduler (or a Client): cells then run on its workers.
+    published : path-like or None
+        CSV of published accuracies (dataset, estimator, accuracy, source) to
+        set beside ours in the table, marked as published.
+    progress : bool, default=True
+    command : str or None
+        The command line that produced the run, written at the top of ``results.md``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All rows of ``results.csv``.
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from tsevo.benchmark._report import write_report
+
+    unknown = [name for name in estimators if name not in ESTIMATORS]
+    if unknown:  # fail before any work; a peer that cannot be built fails in its cells
+        raise ValueError(f"unknown estimator(s) {unknown}; known: {', '.join(ESTIMATORS)}")
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    results_csv = out / "results.csv"
+    done = finished_cells(results_csv)
+    cells = [
+        Cell(d, e, r) for d in datasets for r in range(resamples) for e in estimators
+        if (d, e, r) not in done
+    ]
+    bar = tqdm(total=len(cells), disable=not progress, desc="cells", unit="cell")
+    for row in _parallel_results(cells, data_dir, n_jobs, scheduler):
+        _append(results_csv, row)
+        bar.update()
+        bar.set_postfix_str(f"{row['dataset']}/{row['estimator']}: "
+                            + (f"{row['accuracy']:.3f}" if not row.get("error") else "error"))
+    bar.close()
+    results = pd.read_csv(results_csv, keep_default_na=True)
+    results["error"] = results["error"].fillna("")
+    selected = results[results["dataset"].isin(datasets) & results["estimator"].isin(estimators)]
+    write_report(selected, out, published=published, command=command)
+    return results
