@@ -130,3 +130,25 @@ def test_flatten_head_refuses_longer_series():
     model = make_model(head="flatten", max_length=L)
     with pytest.raises(ValueError, match="at most"):
         model(torch.randn(1, C, L + 1), torch.ones(1, L + 1, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_fast_map_update_matches_the_straightforward_one(causal):
+    torch.manual_seed(1)
+    fast = make_model(causal=causal, patch_size=2).train()
+    slow = make_model(causal=causal, patch_size=2, fast_maps=False).train()
+    slow.load_state_dict(fast.state_dict())
+    x = torch.randn(3, C, L)
+    valid = torch.ones(3, L, dtype=torch.bool)
+    valid[1, 13:] = False  # one padded case exercises the masked path
+    out_fast, out_slow = fast(x, valid), slow(x, valid)
+    torch.testing.assert_close(out_fast, out_slow, atol=1e-5, rtol=1e-5)
+    out_fast.square().sum().backward()
+    out_slow.square().sum().backward()
+    for (name, p_fast), p_slow in zip(fast.named_parameters(), slow.parameters(), strict=True):
+        torch.testing.assert_close(p_fast.grad, p_slow.grad, atol=1e-4, rtol=1e-4, msg=name)
+    maps_fast, maps_slow = AttentionMaps(), AttentionMaps()
+    fast.eval().forward_features(x, valid, maps_fast)
+    slow.eval().forward_features(x, valid, maps_slow)
+    for a, b in zip(maps_fast.logits, maps_slow.logits, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)

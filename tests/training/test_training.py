@@ -153,3 +153,9 @@ def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions):
     X, y, X_test, _ = small_motions
     clf = EADCTransformerClassifier(**{**FAST, "max_epochs": 0}, random_state=0).fit(X, y)
     assert clf.n_iter_ == 0 and clf.predict(X_test).shape == (len(X_test),)
+
+
+@pytest.mark.parametrize("n_cases, epochs", [(40, 100), (500, 100), (1000, 50), (7500, 7), (10_000, 5), (10**6, 5)])
+def test_auto_epochs_shrink_for_large_problems(n_cases, epochs):
+    assert EADCTransformerClassifier()._epochs(n_cases) == epochs
+    assert EADCTransformerClassifier(max_epochs=3)._epochs(n_cases) == 3

@@ -25,6 +25,7 @@ from tsevo.training.loop import OPTIMIZERS
 
 # the network's own knobs, passed to EADCTransformer under the same names
 AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
+AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
 
 MODEL_PARAMS = (
     "d_model", "n_blocks", "n_heads", "key_fraction", "value_fraction", "d_ff",
@@ -42,8 +43,11 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
 
     Parameters
     ----------
-    max_epochs : int, default=100
+    max_epochs : int or "auto", default="auto"
         Passes over the training data (an upper bound with early stopping).
+        "auto" gives 100 epochs up to 500 training cases and fewer beyond, so
+        that about 50,000 cases are seen (at least 5 epochs): large problems
+        get many more steps per epoch and would otherwise train for hours.
     batch_size : int, default=16
         Cases per gradient step.
     lr : float, default=1e-3
@@ -167,7 +171,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
     """
 
     _parameter_constraints: dict = {
-        "max_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "d_model": [Interval(numbers.Integral, 2, None, closed="left")],
@@ -204,7 +208,7 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
 
     def __init__(
         self,
-        max_epochs: int = 100,
+        max_epochs: int | str = "auto",
         batch_size: int = 16,
         lr: float = 1e-3,
         d_model: int = 64,
@@ -392,9 +396,14 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
             stratify=encoded if can_stratify else None, random_state=seed,
         )
 
+    def _epochs(self, n_cases: int) -> int:
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        return int(min(100, max(5, np.ceil(AUTO_CASES_SEEN / n_cases))))
+
     def _train_config(self, device: torch.device, encoded: np.ndarray, seed: int) -> TrainConfig:
         return TrainConfig(
-            max_epochs=self.max_epochs,
+            max_epochs=self._epochs(len(encoded)),
             batch_size=self.batch_size,
             lr=self.lr,
             weight_decay=self.weight_decay,

@@ -124,6 +124,7 @@ class EADCTransformer(nn.Module):
         rel_pos_bias: bool = True,
         head: str = "mean",
         max_length: int | None = None,
+        fast_maps: bool = True,
     ) -> None:
         super().__init__()
         d_key, d_value = round(d_model * key_fraction), round(d_model * value_fraction)
@@ -139,7 +140,7 @@ class EADCTransformer(nn.Module):
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,
                 dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
-                causal=causal, rel_pos_bias=rel_pos_bias,
+                causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps,
             )
             for i in range(n_blocks)
         )
