@@ -68,12 +68,19 @@ def main() -> None:
     """tsevo: time-series classification with the EA-DC-Transformer."""
 
 
+def training_options(command):
+    """The options every training command shares: data, parameters, seed, verbosity."""
+    for option in reversed([
+        dataset_option, data_dir_option, params_option,
+        click.option("--seed", default=0, show_default=True, help="random_state of the estimator."),
+        click.option("--verbose", "-v", count=True, help="Show a progress bar."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
-@dataset_option
-@data_dir_option
-@params_option
-@click.option("--seed", default=0, show_default=True, help="random_state of the estimator.")
-@click.option("--verbose", "-v", count=True, help="Show a progress bar.")
+@training_options
 @click.option("--save", type=click.Path(dir_okay=False), default=None, help="Save the model here.")
 def evaluate(dataset, data_dir, params, seed, verbose, save) -> None:
     """Train on the TRAIN split and report accuracy on the TEST split."""
@@ -96,11 +103,7 @@ def evaluate(dataset, data_dir, params, seed, verbose, save) -> None:
 
 
 @main.command()
-@dataset_option
-@data_dir_option
-@params_option
-@click.option("--seed", default=0, show_default=True, help="random_state of the estimator.")
-@click.option("--verbose", "-v", count=True, help="Show a progress bar.")
+@training_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), required=True,
               help="File to save the fitted model to.")
 def fit(dataset, data_dir, params, seed, verbose, output) -> None:

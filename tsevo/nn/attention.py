@@ -52,6 +52,28 @@ class RelativePositionBias(nn.Module):
         return self.bias[:, offset + self.max_distance]  # (H, L, L)
 
 
+class BlendActivated(torch.autograd.Function):
+    """``(1 - w) * M + w * leaky_relu(C)`` that keeps one byte per entry for backward.
+
+    Autograd would keep the float activation map (4 bytes per entry) for the
+    LeakyReLU's backward; its gradient only needs the sign of ``C``. The blend
+    is computed in place in the fresh activation map, in the layout of ``C``.
+    """
+
+    @staticmethod
+    def forward(ctx, mixed: torch.Tensor, conv_out: torch.Tensor, weight: float, slope: float) -> torch.Tensor:
+        ctx.save_for_backward(conv_out > 0)
+        ctx.weight, ctx.slope = weight, slope
+        return F.leaky_relu(conv_out, slope).mul_(weight).add_(mixed, alpha=1 - weight)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (positive,) = ctx.saved_tensors
+        w = ctx.weight
+        grad_conv = grad * torch.where(positive, w, w * ctx.slope).to(grad.dtype)
+        return grad * (1 - w), grad_conv, None, None
+
+
 class MapConvolution(nn.Module):
     """3x3 convolution over attention maps with heads as channels, then LeakyReLU.
 
@@ -73,17 +95,18 @@ class MapConvolution(nn.Module):
         out = self.conv(F.pad(maps, padding))
         return F.leaky_relu(out, self.negative_slope)
 
-    def forward_fast(self, maps: torch.Tensor) -> torch.Tensor:
-        """Same result, faster: channels-last layout (heads innermost), which
-        the CPU and GPU convolution kernels run 2-3x faster for few channels,
-        built-in padding, and an in-place activation."""
-        maps = maps.contiguous(memory_format=torch.channels_last)
-        weight = self.conv.weight.contiguous(memory_format=torch.channels_last)
+    def blend_fast(self, maps: torch.Tensor, weight: float) -> torch.Tensor:
+        """``(1 - weight) * maps + weight * forward(maps)``, faster and leaner:
+        channels-last layout (heads innermost), which the CPU and GPU
+        convolution kernels run 2-3x faster for few channels, built-in
+        padding, and a blend that keeps only the activation's sign for backward."""
+        maps_cl = maps.contiguous(memory_format=torch.channels_last)
+        kernel = self.conv.weight.contiguous(memory_format=torch.channels_last)
         if self.causal:
-            out = F.conv2d(F.pad(maps, (2, 0, 2, 0)), weight, self.conv.bias)
+            out = F.conv2d(F.pad(maps_cl, (2, 0, 2, 0)), kernel, self.conv.bias)
         else:
-            out = F.conv2d(maps, weight, self.conv.bias, padding=1)
-        return F.leaky_relu_(out, self.negative_slope)
+            out = F.conv2d(maps_cl, kernel, self.conv.bias, padding=1)
+        return BlendActivated.apply(maps_cl, out, weight, self.negative_slope)
 
 
 class EvolvingAttention(nn.Module):
@@ -195,18 +218,20 @@ class EvolvingAttention(nn.Module):
         ``allowed=None`` means every entry is allowed (no padding, not causal),
         which skips the masking passes. ``lerp`` does each weighted sum in one
         pass, and keeps nothing for backward since its weight is a constant.
+        ``scores`` is overwritten.
         """
         if self.evolve and prev_map is None:
             raise ValueError("an evolving attention layer needs the previous layer's map")
         if not self.fast:
             full = torch.ones_like(scores[:, :1], dtype=torch.bool) if allowed is None else allowed
             return self.evolve_map_reference(scores, prev_map, full)
-        mixed = torch.lerp(scores, prev_map, self.prev_map_weight) if self.evolve else scores
+        # in place: the fresh scores are kept by no backward, and one map fewer is alive
+        mixed = scores.lerp_(prev_map, self.prev_map_weight) if self.evolve else scores
         if allowed is not None:
-            mixed = mixed.masked_fill(~allowed, 0.0)
+            mixed = mixed.masked_fill_(~allowed, 0.0)
         if self.map_conv is None:
             return mixed
-        evolved = torch.lerp(mixed, self.map_conv.forward_fast(mixed), self.map_conv_weight)
+        evolved = self.map_conv.blend_fast(mixed, self.map_conv_weight)
         if allowed is not None:
             evolved = evolved.masked_fill(~allowed, 0.0)
         return evolved.contiguous()
