@@ -127,5 +127,6 @@ def test_cli_benchmark(tmp_path, shared_uea):
                                   "--estimators", "1nn-dtw", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "1nn-dtw: mean accuracy" in result.output
-    result = runner.invoke(main, ["benchmark", "--datasets", "RacketSports", "--estimators", "zzz", "-o", str(tmp_path)])
+    bad = ["benchmark", "--datasets", "RacketSports", "--estimators", "zzz", "-o", str(tmp_path)]
+    result = runner.invoke(main, bad)
     assert result.exit_code != 0 and "unknown" in result.output
