@@ -17,7 +17,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/tsevo evaluate --dataset BasicMotions
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q --nbmake tests notebooks
+	$(PY) -m pytest -q --nbmake --doctest-modules tsevo tests notebooks
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check tsevo tests benchmarks

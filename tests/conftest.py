@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-# aeon's loaders write to ~/aeon_data unless told otherwise: keep tests self-contained
-os.environ.setdefault("AEON_DATA", tempfile.mkdtemp(prefix="tsevo-aeon-"))
 
 SHARED_UEA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uea"
 
