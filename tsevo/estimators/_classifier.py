@@ -304,7 +304,8 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         encoded = np.searchsorted(self.classes_, labels)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         # initialisation and dropout draw from a forked RNG: the caller's global state is untouched
-        fork_devices = [device] if device.type == "cuda" else []
+        # (manual_seed seeds every GPU too, so fork them all)
+        fork_devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not continuing:
