@@ -43,6 +43,12 @@ def _markdown(table: pd.DataFrame, bold_best_of: list[str]) -> list[str]:
     return lines
 
 
+def _mean_cell(column: pd.Series) -> str:
+    """The column mean, with the number of datasets behind it when some are missing."""
+    count = column.notna().sum()
+    return f"{column.mean():.3f}" + (f" (n={count})" if count < len(column) else "")
+
+
 def plot_cd(table: pd.DataFrame, path: Path) -> bool:
     """Critical-difference diagram (aeon: Friedman, then Wilcoxon-Holm cliques).
 
@@ -83,7 +89,7 @@ def write_report(
         shown = table.join(read_published(published), how="left")
         lines += ["Columns marked *(published)* are reported results, not measured here.", ""]
     lines += _markdown(shown, measured)
-    lines.append("| **mean** | " + " | ".join(f"{shown[c].mean():.3f}" for c in shown.columns) + " |")
+    lines.append("| **mean** | " + " | ".join(_mean_cell(shown[c]) for c in shown.columns) + " |")
     ranks = average_ranks(table)
     lines += ["", "## Average rank (1 = best)", "", "| estimator | average rank | mean accuracy | total fit s |",
               "|---|---|---|---|"]
@@ -94,6 +100,9 @@ def write_report(
         lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
                   "Wilcoxon signed-rank tests with Holm correction (alpha 0.1); estimators joined by a bar "
                   "are not significantly different."]
+    lines += ["", "Times are wall-clock seconds on this machine; `peak_memory_mb` in `results.csv` is the "
+              "resident memory high-water mark of the process during the cell, which includes memory the "
+              "process still held from earlier cells."]
     errors = results[results["error"] != ""]
     if len(errors):
         lines += ["", "## Failed cells", "", "| dataset | estimator | resample | error |", "|---|---|---|---|"]
