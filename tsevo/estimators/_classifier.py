@@ -20,6 +20,7 @@ from tsevo.data.validation import ChannelScaler, Panel, check_labels, to_panel
 from tsevo.estimators._devices import resolve_device
 from tsevo.estimators._persistence import PersistenceMixin
 from tsevo.nn import HEADS, AttentionMaps, EADCTransformer
+from tsevo.nn.model import attention_widths
 from tsevo.training import SeriesTensors, TrainConfig, Trainer, predict_logits
 from tsevo.training.loop import OPTIMIZERS
 
@@ -294,7 +295,8 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         -------
         self : EADCTransformerClassifier
         """
-        self._check_architecture()
+        # fail on inconsistent widths before any data work
+        attention_widths(self.d_model, self.n_heads, self.key_fraction, self.value_fraction)
         device = resolve_device(self.device)
         panel = self._validate_X(X, reset=True)
         labels = check_labels(y, panel.n_cases)
@@ -319,17 +321,6 @@ class EADCTransformerClassifier(PersistenceMixin, ClassifierMixin, TransformerMi
         self.best_epoch_ = result.best_epoch
         self.interrupted_ = result.interrupted
         return self
-
-    def _check_architecture(self) -> None:
-        for name, fraction in (("key_fraction", self.key_fraction), ("value_fraction", self.value_fraction)):
-            width = round(self.d_model * fraction)
-            if width == 0 or width % self.n_heads:
-                raise ValueError(
-                    f"d_model * {name} = {self.d_model} * {fraction} = {width} must be a positive "
-                    f"multiple of n_heads={self.n_heads}"
-                )
-        if round(self.d_model * self.value_fraction) >= self.d_model:
-            raise ValueError("value_fraction must leave channels for the convolution branch")
 
     def _can_continue(self, panel: Panel, labels: np.ndarray) -> bool:
         if not (self.warm_start and hasattr(self, "module_")):

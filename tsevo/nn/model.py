@@ -49,6 +49,27 @@ class PatchStem(nn.Module):
         return tokens, valid[:, :: self.patch_size]
 
 
+def attention_widths(
+    d_model: int, n_heads: int, key_fraction: float, value_fraction: float
+) -> tuple[int, int]:
+    """``(d_key, d_value)`` of every attention layer, checked.
+
+    Both must be positive multiples of ``n_heads``, and ``d_value`` must leave
+    channels for the convolution branch; otherwise ``ValueError``.
+    """
+    widths = {"key_fraction": round(d_model * key_fraction), "value_fraction": round(d_model * value_fraction)}
+    fractions = {"key_fraction": key_fraction, "value_fraction": value_fraction}
+    for name, width in widths.items():
+        if width == 0 or width % n_heads:
+            raise ValueError(
+                f"d_model * {name} = {d_model} * {fractions[name]} = {width} must be a positive multiple of "
+                f"n_heads={n_heads} (d_key and d_value must be positive multiples of n_heads)"
+            )
+    if widths["value_fraction"] >= d_model:
+        raise ValueError("value_fraction must leave channels for the convolution branch")
+    return widths["key_fraction"], widths["value_fraction"]
+
+
 def sinusoidal_positions(length: int, d_model: int, device: torch.device) -> torch.Tensor:
     """Fixed sinusoidal positional signal ``(L, D)``; defined for any length."""
     position = torch.arange(length, device=device, dtype=torch.float32)[:, None]
@@ -127,12 +148,7 @@ class EADCTransformer(nn.Module):
         fast_maps: bool = True,
     ) -> None:
         super().__init__()
-        d_key, d_value = round(d_model * key_fraction), round(d_model * value_fraction)
-        if d_key % n_heads or d_value % n_heads or d_key == 0 or d_value == 0:
-            raise ValueError(
-                f"d_model * key_fraction = {d_key} and d_model * value_fraction = {d_value} "
-                f"must be positive multiples of n_heads={n_heads}"
-            )
+        d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.stem = PatchStem(n_channels, d_model, patch_size)
         self.blocks = nn.ModuleList(
