@@ -49,8 +49,9 @@ def _equalise_lengths(X_train, X_test):
     """Zero-pad both splits at the end to their common longest length."""
     from tsevo.data.validation import pad_to_length, to_panel
 
-    length = max(to_panel(X_train).max_length, to_panel(X_test).max_length)
-    return pad_to_length(X_train, length), pad_to_length(X_test, length)
+    train, test = to_panel(X_train), to_panel(X_test)  # converted once, padded from the panels
+    length = max(train.max_length, test.max_length)
+    return pad_to_length(train, length), pad_to_length(test, length)
 
 
 class PeakMemory:

@@ -290,8 +290,9 @@ class ChannelScaler:
 
 def pad_to_length(X, length: int, fill_value: float = 0.0) -> np.ndarray:
     """Right-pad every case to ``length`` steps: a 3-D array for estimators that
-    need equal lengths. Padding and missing values become ``fill_value``."""
-    panel = to_panel(X)
+    need equal lengths. Padding and missing values become ``fill_value``.
+    ``X`` is any accepted format, or a :class:`Panel` already converted."""
+    panel = X if isinstance(X, Panel) else to_panel(X)
     if panel.max_length > length:
         raise ValueError(f"X has series of {panel.max_length} steps, longer than length={length}")
     out = np.full((panel.n_cases, panel.n_channels, length), fill_value)
