@@ -181,12 +181,14 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
 def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published) -> None:
     """Run estimators over UEA/UCR problems; resumable; writes results.csv and results.md."""
-    from tsevo.benchmark import ESTIMATORS, run_benchmark
+    from tsevo.benchmark import run_benchmark
+    from tsevo.benchmark._estimators import check_estimator_names
 
     names = [e.strip() for e in estimators.split(",") if e.strip()]
-    unknown = [e for e in names if e not in ESTIMATORS]
-    if unknown:
-        raise click.BadParameter(f"unknown {unknown}; known: {', '.join(ESTIMATORS)}", param_hint="--estimators")
+    try:
+        check_estimator_names(names)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--estimators") from None
     command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     results = run_benchmark(
         [d.strip() for d in datasets.split(",") if d.strip()], names, output, resamples=resamples,

@@ -59,10 +59,16 @@ def one_nn_dtw(seed: int):
     return KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1)
 
 
+def check_estimator_names(names: list[str]) -> None:
+    """``ValueError`` naming every unknown estimator and listing the known ones."""
+    unknown = [name for name in names if name not in ESTIMATORS]
+    if unknown:
+        raise ValueError(f"unknown estimator(s) {unknown}; known: {', '.join(ESTIMATORS)}")
+
+
 def make_estimator(name: str, seed: int):
     """A fresh estimator by name; ``ValueError`` lists the known names."""
-    if name not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {name!r}; known: {', '.join(ESTIMATORS)}")
+    check_estimator_names([name])
     return ESTIMATORS[name](seed)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsevo.benchmark._estimators import ESTIMATORS, handles_unequal_length, make_estimator
+from tsevo.benchmark._estimators import check_estimator_names, handles_unequal_length, make_estimator
 
 COLUMNS = [
     "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "fit_seconds",
@@ -185,9 +185,7 @@ def run_benchmark(
 
     from tsevo.benchmark._report import write_report
 
-    unknown = [name for name in estimators if name not in ESTIMATORS]
-    if unknown:  # fail before any work; a peer that cannot be built fails in its cells
-        raise ValueError(f"unknown estimator(s) {unknown}; known: {', '.join(ESTIMATORS)}")
+    check_estimator_names(estimators)  # before any work; a peer that cannot be built fails in its cells
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     results_csv = out / "results.csv"
