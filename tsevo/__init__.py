@@ -6,7 +6,15 @@ and sktime faces in :mod:`tsevo.aeon` and :mod:`tsevo.sktime`; figures in
 """
 
 from tsevo._version import __version__
-from tsevo.data.datasets import load_uea
-from tsevo.estimators import EADCTransformerClassifier
+from tsevo.data.datasets import load_tser, load_uea
+from tsevo.estimators import (
+    EADCEnsembleClassifier,
+    EADCHybridClassifier,
+    EADCTransformerClassifier,
+    EADCTransformerRegressor,
+)
 
-__all__ = ["EADCTransformerClassifier", "__version__", "load_uea"]
+__all__ = [
+    "EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor",
+    "__version__", "load_tser", "load_uea",
+]

@@ -1,21 +1,57 @@
-"""The EA-DC-Transformer as an aeon classifier (``aeon.classification.base.BaseClassifier``).
+"""The EA-DC estimators as aeon classifiers (``aeon.classification.base.BaseClassifier``)
+and regressor (``aeon.regression.base.BaseRegressor``).
 
-Use it with aeon's pipelines, transformers, datasets and benchmarking tools.
+Use them with aeon's pipelines, transformers, datasets and benchmarking tools.
 """
 
 from __future__ import annotations
 
 from aeon.classification.base import BaseClassifier
+from aeon.regression.base import BaseRegressor
 
-from tsevo.estimators._faces import TEST_PARAMS, CoreDelegate, core_parameters_init, face_docstring
+from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
+from tsevo.estimators import EADCHybridClassifier as CoreHybrid
+from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
+from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
+from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, face_docstring, face_init, test_params
 
-__all__ = ["EADCTransformerClassifier"]
+__all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]
+
+TOOLS = "aeon's pipelines, transformers and benchmarking"
+TAGS = {
+    "capability:multivariate": True,
+    "capability:unequal_length": True,
+    "capability:missing_values": True,
+    "X_inner_type": ["numpy3D", "np-list"],
+    "algorithm_type": "deeplearning",
+    "python_dependencies": "torch",
+}
 
 
-class EADCTransformerClassifier(CoreDelegate, BaseClassifier):
-    __doc__ = face_docstring(
-        "aeon", "BaseClassifier", "aeon's pipelines, transformers and benchmarking"
-    ) + """
+class AeonFace(BaseClassifier):
+    """What every aeon face shares: its tags and its test parameters."""
+
+    _tags = TAGS
+    _core: type
+
+    @classmethod
+    def _get_test_params(cls, parameter_set: str = "default") -> dict:
+        return test_params(cls._core)
+
+
+class AeonRegressorFace(BaseRegressor):
+    """The aeon regressor face's tags and test parameters."""
+
+    _tags = TAGS
+    _core: type
+
+    @classmethod
+    def _get_test_params(cls, parameter_set: str = "default") -> dict:
+        return test_params(cls._core)
+
+
+class EADCTransformerClassifier(NetworkDelegate, AeonFace):
+    __doc__ = face_docstring(CoreClassifier, "aeon", "BaseClassifier", TOOLS) + """
     Examples
     --------
     >>> from aeon.datasets import load_basic_motions
@@ -26,17 +62,53 @@ class EADCTransformerClassifier(CoreDelegate, BaseClassifier):
     (2,)
     """
 
-    _tags = {
-        "capability:multivariate": True,
-        "capability:unequal_length": True,
-        "capability:missing_values": True,
-        "X_inner_type": ["numpy3D", "np-list"],
-        "algorithm_type": "deeplearning",
-        "python_dependencies": "torch",
-    }
+    _core = CoreClassifier
+    __init__ = face_init(CoreClassifier, BaseClassifier)
 
-    __init__ = core_parameters_init("Store the parameters; see the class docstring.")
 
-    @classmethod
-    def _get_test_params(cls, parameter_set: str = "default") -> dict:
-        return dict(TEST_PARAMS)
+class EADCEnsembleClassifier(CoreDelegate, AeonFace):
+    __doc__ = face_docstring(CoreEnsemble, "aeon", "BaseClassifier", TOOLS) + """
+    Examples
+    --------
+    >>> from aeon.datasets import load_basic_motions
+    >>> from tsevo.aeon import EADCEnsembleClassifier
+    >>> X, y = load_basic_motions(split="train")
+    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreEnsemble
+    __init__ = face_init(CoreEnsemble, BaseClassifier)
+
+
+class EADCHybridClassifier(CoreDelegate, AeonFace):
+    __doc__ = face_docstring(CoreHybrid, "aeon", "BaseClassifier", TOOLS) + """
+    Examples
+    --------
+    >>> from aeon.datasets import load_basic_motions
+    >>> from tsevo.aeon import EADCHybridClassifier
+    >>> X, y = load_basic_motions(split="train")
+    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, peers="quant", random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreHybrid
+    __init__ = face_init(CoreHybrid, BaseClassifier)
+
+
+class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
+    __doc__ = face_docstring(CoreRegressor, "aeon", "BaseRegressor", TOOLS) + """
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo.aeon import EADCTransformerRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreRegressor
+    __init__ = face_init(CoreRegressor, BaseRegressor)

@@ -179,7 +179,9 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--published", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
-def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published) -> None:
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), repeatable; peers keep theirs.")
+def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published, params) -> None:
     """Run estimators over UEA/UCR problems; resumable; writes results.csv and results.md."""
     from tsevo.benchmark import run_benchmark
     from tsevo.benchmark._estimators import check_estimator_names
@@ -193,6 +195,7 @@ def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, schedul
     results = run_benchmark(
         [d.strip() for d in datasets.split(",") if d.strip()], names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
+        params=_parse_params(params),
     )
     ok = results[results["error"] == ""]
     for name, accuracy in ok.groupby("estimator")["accuracy"].mean().items():

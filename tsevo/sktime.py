@@ -1,24 +1,69 @@
-"""The EA-DC-Transformer as an sktime classifier (``sktime.classification.base.BaseClassifier``).
+"""The EA-DC estimators as sktime classifiers (``sktime.classification.base.BaseClassifier``)
+and regressor (``sktime.regression.base.BaseRegressor``).
 
-Use it with sktime's ``evaluate``, ``ClassifierPipeline`` and
+Use them with sktime's ``evaluate``, ``ClassifierPipeline`` and
 ``TSCGridSearchCV``. Inside scikit-learn's own meta-estimators (``Pipeline``,
-``cross_val_score``, ``GridSearchCV``) use :class:`tsevo.EADCTransformerClassifier`:
+``cross_val_score``, ``GridSearchCV``) use the cores in :mod:`tsevo`:
 sktime 1.2 objects lack ``__sklearn_tags__`` and fail there.
 """
 
 from __future__ import annotations
 
 from sktime.classification.base import BaseClassifier
+from sktime.regression.base import BaseRegressor
 
-from tsevo.estimators._faces import TEST_PARAMS, CoreDelegate, core_parameters_init, face_docstring
+from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
+from tsevo.estimators import EADCHybridClassifier as CoreHybrid
+from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
+from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
+from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, face_docstring, face_init, test_params
 
-__all__ = ["EADCTransformerClassifier"]
+__all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]
+
+TOOLS = "sktime's evaluate, ClassifierPipeline and TSCGridSearchCV"
+TAGS = {
+    "authors": ["tsevo developers"],
+    "maintainers": ["tsevo developers"],
+    "python_dependencies": "torch",
+    # our cores read all three; listing them spares sktime a conversion
+    "X_inner_mtype": ["numpy3D", "pd-multiindex", "nested_univ"],
+    "y_inner_mtype": "numpy1D",
+    "capability:multivariate": True,
+    "capability:unequal_length": True,
+    "capability:missing_values": True,
+    "capability:predict_proba": True,
+    "capability:random_state": True,
+}
 
 
-class EADCTransformerClassifier(CoreDelegate, BaseClassifier):
-    __doc__ = face_docstring(
-        "sktime", "BaseClassifier", "sktime's evaluate, ClassifierPipeline and TSCGridSearchCV"
-    ) + """
+class SktimeFace(BaseClassifier):
+    """What every sktime face shares: its tags and its test parameters."""
+
+    _tags = TAGS
+    _core: type
+
+    @classmethod
+    def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
+        params = test_params(cls._core)
+        if cls._core._kind == "single":
+            return [params, {**params, "head": "max", "causal": True}]
+        return [params]
+
+
+class SktimeRegressorFace(BaseRegressor):
+    """The sktime regressor face's tags and test parameters."""
+
+    _tags = {k: v for k, v in TAGS.items() if k != "capability:predict_proba"}
+    _core: type
+
+    @classmethod
+    def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
+        params = test_params(cls._core)
+        return [params, {**params, "head": "max", "loss": "huber"}]
+
+
+class EADCTransformerClassifier(NetworkDelegate, SktimeFace):
+    __doc__ = face_docstring(CoreClassifier, "sktime", "BaseClassifier", TOOLS) + """
     Examples
     --------
     >>> from sktime.datasets import load_basic_motions
@@ -29,22 +74,53 @@ class EADCTransformerClassifier(CoreDelegate, BaseClassifier):
     (2,)
     """
 
-    _tags = {
-        "authors": ["tsevo developers"],
-        "maintainers": ["tsevo developers"],
-        "python_dependencies": "torch",
-        # our core reads all three; listing them spares sktime a conversion
-        "X_inner_mtype": ["numpy3D", "pd-multiindex", "nested_univ"],
-        "y_inner_mtype": "numpy1D",
-        "capability:multivariate": True,
-        "capability:unequal_length": True,
-        "capability:missing_values": True,
-        "capability:predict_proba": True,
-        "capability:random_state": True,
-    }
+    _core = CoreClassifier
+    __init__ = face_init(CoreClassifier, BaseClassifier)
 
-    __init__ = core_parameters_init("Store the parameters; see the class docstring.")
 
-    @classmethod
-    def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        return [dict(TEST_PARAMS), {**TEST_PARAMS, "head": "max", "causal": True}]
+class EADCEnsembleClassifier(CoreDelegate, SktimeFace):
+    __doc__ = face_docstring(CoreEnsemble, "sktime", "BaseClassifier", TOOLS) + """
+    Examples
+    --------
+    >>> from sktime.datasets import load_basic_motions
+    >>> from tsevo.sktime import EADCEnsembleClassifier
+    >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreEnsemble
+    __init__ = face_init(CoreEnsemble, BaseClassifier)
+
+
+class EADCHybridClassifier(CoreDelegate, SktimeFace):
+    __doc__ = face_docstring(CoreHybrid, "sktime", "BaseClassifier", TOOLS) + """
+    Examples
+    --------
+    >>> from sktime.datasets import load_basic_motions
+    >>> from tsevo.sktime import EADCHybridClassifier
+    >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
+    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, peers="quant", random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreHybrid
+    __init__ = face_init(CoreHybrid, BaseClassifier)
+
+
+class EADCTransformerRegressor(NetworkDelegate, SktimeRegressorFace):
+    __doc__ = face_docstring(CoreRegressor, "sktime", "BaseRegressor", TOOLS) + """
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo.sktime import EADCTransformerRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreRegressor
+    __init__ = face_init(CoreRegressor, BaseRegressor)

@@ -130,3 +130,25 @@ def test_cli_benchmark(tmp_path, shared_uea):
     bad = ["benchmark", "--datasets", "RacketSports", "--estimators", "zzz", "-o", str(tmp_path)]
     result = runner.invoke(main, bad)
     assert result.exit_code != 0 and "unknown" in result.output
+
+
+def test_series_shorter_than_a_peers_minimum_are_padded_and_reported(basic_motions, tmp_path):
+    from tsevo.benchmark import make_estimator, write_report
+    from tsevo.benchmark._runner import prepare_for
+
+    X_train, y_train, X_test, y_test = basic_motions
+    short_train, short_test = X_train[:, :, :8], X_test[:, :, :8]  # 8 steps: below MiniRocket's 9
+    peer = make_estimator("minirocket", 0)
+    train, test, padded_to = prepare_for(peer, "minirocket", short_train, short_test)
+    assert padded_to == 9 and train.shape[-1] == test.shape[-1] == 9
+    assert (train[..., 8] == 0).all() and np.array_equal(train[..., :8], short_train)
+    assert peer.fit(train, y_train).score(test, y_test) > 0.25
+    assert prepare_for(make_estimator("eadc", 0), "eadc", short_train, short_test)[2] is None
+    rows = pd.DataFrame([
+        {"dataset": "Short", "estimator": "minirocket", "resample": 0, "accuracy": 0.9, "fit_seconds": 1.0,
+         "padded_to": 9, "error": ""},
+        {"dataset": "Short", "estimator": "eadc", "resample": 0, "accuracy": 0.8, "fit_seconds": 1.0,
+         "padded_to": "", "error": ""},
+    ])
+    report = write_report(rows, tmp_path).read_text()
+    assert "## Padding" in report and "minirocket on Short: to 9 steps" in report

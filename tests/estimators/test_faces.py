@@ -7,27 +7,50 @@ import pytest
 
 from tests.conftest import FAST
 from tsevo import EADCTransformerClassifier as Core
+from tsevo import aeon as aeon_faces
+from tsevo import sktime as sktime_faces
 from tsevo.aeon import EADCTransformerClassifier as AeonEADC
 from tsevo.sktime import EADCTransformerClassifier as SktimeEADC
 
 
-def test_aeon_check_estimator_passes():
+class MyAeonEADC(AeonEADC):
+    """A user's subclass: it must construct and pass the same checks."""
+
+
+class MySktimeEADC(SktimeEADC):
+    """A user's subclass: it must construct and pass the same checks.
+
+    Examples
+    --------
+    >>> from tests.estimators.test_faces import MySktimeEADC
+    >>> MySktimeEADC(d_model=8).d_model
+    8
+    """
+
+
+@pytest.mark.parametrize("face", [
+    AeonEADC, MyAeonEADC, aeon_faces.EADCEnsembleClassifier, aeon_faces.EADCHybridClassifier,
+])
+def test_aeon_check_estimator_passes(face):
     from aeon.testing.estimator_checking import check_estimator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(AeonEADC, raise_exceptions=False)
+        results = check_estimator(face, raise_exceptions=False)
     failed = {k: v for k, v in results.items() if v != "PASSED"}
     assert failed == {}
     assert len(results) >= 20
 
 
-def test_sktime_check_estimator_passes():
+@pytest.mark.parametrize("face", [
+    SktimeEADC, MySktimeEADC, sktime_faces.EADCEnsembleClassifier, sktime_faces.EADCHybridClassifier,
+])
+def test_sktime_check_estimator_passes(face):
     from sktime.utils.estimator_checks import check_estimator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(SktimeEADC, raise_exceptions=False, verbose=False)
+        results = check_estimator(face, raise_exceptions=False, verbose=False)
     failed = {k: v for k, v in results.items() if v != "PASSED"}
     assert failed == {}
     assert len(results) >= 200
@@ -45,10 +68,23 @@ def test_faces_share_the_core_parameters_and_results(face, small_motions):
     assert len(clf.history_) == FAST["max_epochs"]
 
 
-@pytest.mark.parametrize("face", [AeonEADC, SktimeEADC])
+@pytest.mark.parametrize("face", [AeonEADC, SktimeEADC, MyAeonEADC, MySktimeEADC])
 def test_faces_refuse_unknown_parameters(face):
-    with pytest.raises(TypeError, match="unexpected parameters"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'n_layers'"):
         face(n_layers=3)
+
+
+@pytest.mark.parametrize("face", [AeonEADC, SktimeEADC])
+def test_faces_honour_warm_start(face, small_motions):
+    X, y, X_test, _ = small_motions
+    clf = face(**FAST, warm_start=True, random_state=0).fit(X, y)
+    first = clf.predict_proba(X_test)
+    clf.set_params(max_epochs=0).fit(X, y)  # continues the fitted network for no epochs: unchanged
+    np.testing.assert_array_equal(clf.predict_proba(X_test), first)
+    clf.set_params(max_epochs=2).fit(X, y)
+    assert not np.array_equal(clf.predict_proba(X_test), first)
+    cold = face(**{**FAST, "max_epochs": 0}, random_state=0).fit(X, y)  # without warm_start: a new network
+    assert not np.allclose(cold.predict_proba(X_test), first)
 
 
 def test_aeon_pipeline_with_transformers(japanese_vowels):

@@ -113,3 +113,31 @@ def test_weights_zero_reduce_to_plain_attention():
 def test_first_layer_has_no_map_convolution():
     assert make_layer(evolve=False).map_conv is None
     assert make_layer(evolve=True).map_conv is not None
+
+
+def test_the_map_mask_is_built_once_per_forward_pass(monkeypatch):
+    from tsevo.nn import EADCTransformer, attention
+
+    calls = []
+    original = attention.key_padding_and_future_mask
+    monkeypatch.setattr(attention, "key_padding_and_future_mask", lambda *a: calls.append(1) or original(*a))
+    model = EADCTransformer(3, 2, d_model=16, n_blocks=4, n_heads=2, d_ff=16, causal=True)
+    valid = torch.ones(2, 20, dtype=torch.bool)
+    valid[1, 12:] = False
+    model(torch.randn(2, 3, 20), valid)
+    assert len(calls) == 1
+
+
+def test_relative_position_bias_covers_every_offset():
+    from tsevo.nn.attention import RelativePositionBias
+
+    bias = RelativePositionBias(n_heads=2)
+    offsets = torch.arange(-300, 301)
+    buckets = bias.bucket(offsets)
+    assert buckets.min() == 0 and buckets.max() == bias.bias.shape[1] - 1
+    assert (buckets.diff() >= 0).all()  # ordered by offset
+    exact = bias.bucket(torch.arange(-15, 16))
+    assert len(set(exact.tolist())) == 31  # each near offset has its own bias
+    far = bias.bucket(torch.tensor([20, 40, 80, 127, 200]))
+    assert len(set(far.tolist())) == 5  # far offsets the auto patch produces are still told apart
+    assert bias(150).shape == (2, 150, 150)

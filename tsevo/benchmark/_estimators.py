@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ESTIMATORS: dict[str, Callable[[int], object]] = {}
+# shortest series an estimator accepts; shorter ones are zero-padded at the end to it
+MIN_LENGTH: dict[str, int] = {}
 
 
-def register(name: str):
+def register(name: str, min_length: int = 1):
     def decorator(factory):
         ESTIMATORS[name] = factory
+        MIN_LENGTH[name] = min_length
         return factory
 
     return decorator
+
+
+def min_length(name: str) -> int:
+    """The shortest series ``name`` accepts (1 when it has no minimum)."""
+    return MIN_LENGTH.get(name, 1)
 
 
 @register("eadc")
@@ -23,14 +31,37 @@ def eadc(seed: int):
     return EADCTransformerClassifier(random_state=seed)
 
 
-@register("minirocket")
+@register("eadc-ensemble")
+def eadc_ensemble(seed: int):
+    """Five EA-DC networks that differ in seed, probabilities averaged."""
+    from tsevo import EADCEnsembleClassifier
+
+    return EADCEnsembleClassifier(random_state=seed)
+
+
+@register("eadc-hybrid")
+def eadc_hybrid(seed: int):
+    """Five EA-DC networks beside MultiRocketHydra and QUANT, weighted by accuracy inside TRAIN."""
+    from tsevo import EADCHybridClassifier
+
+    return EADCHybridClassifier(random_state=seed)
+
+
+@register("quant", min_length=4)  # shorter series fail inside aeon 1.6
+def quant(seed: int):
+    from aeon.classification.interval_based import QUANTClassifier
+
+    return QUANTClassifier(random_state=seed)
+
+
+@register("minirocket", min_length=9)  # aeon: "n_timepoints must be >= 9"
 def minirocket(seed: int):
     from aeon.classification.convolution_based import MiniRocketClassifier
 
     return MiniRocketClassifier(random_state=seed)
 
 
-@register("multirockethydra")
+@register("multirockethydra", min_length=10)  # fails below 10 in aeon 1.6
 def multirockethydra(seed: int):
     from aeon.classification.convolution_based import MultiRocketHydraClassifier
 

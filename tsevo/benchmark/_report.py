@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 
-def accuracy_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean accuracy over resamples: one row per dataset, one column per estimator."""
+def accuracy_table(results: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Mean ``metric`` over resamples: one row per dataset, one column per estimator."""
     ok = results[results["error"] == ""]
-    return ok.pivot_table(index="dataset", columns="estimator", values="accuracy", aggfunc="mean")
+    return ok.pivot_table(index="dataset", columns="estimator", values=metric, aggfunc="mean")
 
 
 def average_ranks(table: pd.DataFrame) -> pd.Series:
@@ -43,6 +43,18 @@ def _markdown(table: pd.DataFrame, bold_best_of: list[str]) -> list[str]:
     return lines
 
 
+def markdown_table(table: pd.DataFrame, digits: int = 3) -> list[str]:
+    """A plain Markdown table of ``table`` (no index), floats to ``digits`` places."""
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return "" if pd.isna(value) else f"{value:.{digits}f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|---" * len(table.columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return lines
+
+
 def _mean_cell(column: pd.Series) -> str:
     """The column mean, with the number of datasets behind it when some are missing."""
     count = column.notna().sum()
@@ -69,6 +81,21 @@ def plot_cd(table: pd.DataFrame, path: Path) -> bool:
     return True
 
 
+def _padding_note(results: pd.DataFrame) -> list[str]:
+    """Say where an estimator's series were zero-padded at the end, and to what length."""
+    if "padded_to" not in results:
+        return []
+    padded = results[pd.to_numeric(results["padded_to"], errors="coerce").notna()]
+    if padded.empty:
+        return []
+    lines = ["", "## Padding", "",
+             "Series were zero-padded at the end for these cells (unequal lengths for an estimator "
+             "that needs equal ones, or series shorter than its minimum length):", ""]
+    for (dataset, estimator), group in padded.groupby(["dataset", "estimator"]):
+        lines.append(f"- {estimator} on {dataset}: to {int(float(group['padded_to'].iloc[0]))} steps")
+    return lines
+
+
 def write_report(
     results: pd.DataFrame, out: Path, published: str | os.PathLike | None = None, command: str | None = None
 ) -> Path:
@@ -91,11 +118,16 @@ def write_report(
     lines += _markdown(shown, measured)
     lines.append("| **mean** | " + " | ".join(_mean_cell(shown[c]) for c in shown.columns) + " |")
     ranks = average_ranks(table)
-    lines += ["", "## Average rank (1 = best)", "", "| estimator | average rank | mean accuracy | total fit s |",
-              "|---|---|---|---|"]
+    lines += ["", "## Average rank (1 = best)", "",
+              "| estimator | average rank | mean accuracy | mean balanced accuracy | total fit s |",
+              "|---|---|---|---|---|"]
     fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
+    balanced = accuracy_table(results, "balanced_accuracy") if "balanced_accuracy" in results else None
     for estimator, rank in ranks.items():
-        lines.append(f"| {estimator} | {rank:.2f} | {table[estimator].mean():.3f} | {fit_seconds[estimator]:.0f} |")
+        mean_balanced = "" if balanced is None else f"{balanced[estimator].mean():.3f}"
+        lines.append(f"| {estimator} | {rank:.2f} | {table[estimator].mean():.3f} | {mean_balanced} | "
+                     f"{fit_seconds[estimator]:.0f} |")
+    lines += _padding_note(results)
     if plot_cd(table, out / "cd.png"):
         lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
                   "Wilcoxon signed-rank tests with Holm correction (alpha 0.1); estimators joined by a bar "

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsevo.benchmark._estimators import check_estimator_names, handles_unequal_length, make_estimator
+from tsevo.benchmark._estimators import check_estimator_names, handles_unequal_length, make_estimator, min_length
 
 COLUMNS = [
     "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "fit_seconds",
-    "predict_seconds", "peak_memory_mb", "n_train", "n_test", "error",
+    "predict_seconds", "peak_memory_mb", "n_train", "n_test", "padded_to", "error",
 ]
 
 
@@ -45,13 +45,21 @@ def load_split(dataset: str, resample: int, data_dir: str | None):
     return stratified_resample_data(X_train, y_train, X_test, y_test, random_state=resample)
 
 
-def _equalise_lengths(X_train, X_test):
-    """Zero-pad both splits at the end to their common longest length."""
+def prepare_for(estimator, name: str, X_train, X_test):
+    """Zero-pad both splits at the end where the estimator needs it: to their
+    common longest length for estimators without unequal-length support, and
+    to the estimator's minimum length for series shorter than it. Returns the
+    splits and the padded length (None when nothing was padded)."""
     from tsevo.data.validation import pad_to_length, to_panel
 
     train, test = to_panel(X_train), to_panel(X_test)  # converted once, padded from the panels
-    length = max(train.max_length, test.max_length)
-    return pad_to_length(train, length), pad_to_length(test, length)
+    longest = max(train.max_length, test.max_length)
+    unequal = isinstance(X_train, list) or isinstance(X_test, list)
+    needs_equal = unequal and not handles_unequal_length(estimator)
+    length = max(longest, min_length(name))
+    if length == longest and not needs_equal:
+        return X_train, X_test, None
+    return pad_to_length(train, length), pad_to_length(test, length), length
 
 
 class PeakMemory:
@@ -75,16 +83,20 @@ class PeakMemory:
             self.mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_cell(cell: Cell, data_dir: str | None) -> dict:
-    """Fit and score one estimator on one dataset and resample; errors become a row."""
+def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None) -> dict:
+    """Fit and score one estimator on one dataset and resample; errors become a row.
+
+    ``params`` are set on tsevo's estimators (those named ``eadc...``)."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
     row = {"dataset": cell.dataset, "estimator": cell.estimator, "resample": cell.resample}
     try:
         X_train, y_train, X_test, y_test = load_split(cell.dataset, cell.resample, data_dir)
         estimator = make_estimator(cell.estimator, seed=cell.resample)
-        if isinstance(X_train, list) and not handles_unequal_length(estimator):
-            X_train, X_test = _equalise_lengths(X_train, X_test)
+        if params and cell.estimator.startswith("eadc"):
+            estimator.set_params(**params)
+        X_train, X_test, padded_to = prepare_for(estimator, cell.estimator, X_train, X_test)
+        row["padded_to"] = "" if padded_to is None else padded_to
         with PeakMemory() as memory:
             start = time.perf_counter()
             estimator.fit(X_train, y_train)
@@ -113,6 +125,7 @@ def finished_cells(results_csv: Path) -> set[tuple[str, str, int]]:
 
 
 def _append(results_csv: Path, row: dict) -> None:
+    _upgrade_columns(results_csv)
     new = not results_csv.exists()
     with results_csv.open("a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, restval="")
@@ -121,13 +134,26 @@ def _append(results_csv: Path, row: dict) -> None:
         writer.writerow(row)
 
 
-def _parallel_results(cells: list[Cell], data_dir, n_jobs: int, scheduler) -> Iterable[dict]:
+def _upgrade_columns(results_csv: Path) -> None:
+    """Rewrite a results file from an older version with today's columns (new ones empty)."""
+    if not results_csv.exists():
+        return
+    with results_csv.open(newline="") as f:
+        header = next(csv.reader(f), [])
+    if header and header != COLUMNS:
+        import pandas as pd
+
+        old = pd.read_csv(results_csv, keep_default_na=False, dtype=str)
+        old.reindex(columns=COLUMNS, fill_value="").to_csv(results_csv, index=False)
+
+
+def _parallel_results(cells: list[Cell], data_dir, n_jobs: int, scheduler, params=None) -> Iterable[dict]:
     from joblib import Parallel, delayed, parallel_config
 
-    jobs = (delayed(run_cell)(cell, data_dir) for cell in cells)
+    jobs = (delayed(run_cell)(cell, data_dir, params) for cell in cells)
     if scheduler is None:
         if n_jobs == 1:
-            yield from (run_cell(cell, data_dir) for cell in cells)
+            yield from (run_cell(cell, data_dir, params) for cell in cells)
             return
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
         return
@@ -151,6 +177,7 @@ def run_benchmark(
     published: str | os.PathLike | None = None,
     progress: bool = True,
     command: str | None = None,
+    params: dict | None = None,
 ):
     """Run every (dataset, estimator, resample) cell not already in ``OUTPUT/results.csv``.
 
@@ -174,6 +201,9 @@ def run_benchmark(
     progress : bool, default=True
     command : str or None
         The command line that produced the run, written at the top of ``results.md``.
+    params : dict or None
+        Parameters set on tsevo's estimators (``eadc``, ``eadc-ensemble``, ...),
+        for example ``{"min_steps": 1000}``; peers keep their defaults.
 
     Returns
     -------
@@ -195,7 +225,7 @@ def run_benchmark(
         if (d, e, r) not in done
     ]
     bar = tqdm(total=len(cells), disable=not progress, desc="cells", unit="cell")
-    for row in _parallel_results(cells, data_dir, n_jobs, scheduler):
+    for row in _parallel_results(cells, data_dir, n_jobs, scheduler, params):
         _append(results_csv, row)
         bar.update()
         bar.set_postfix_str(f"{row['dataset']}/{row['estimator']}: "

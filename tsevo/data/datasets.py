@@ -89,3 +89,43 @@ def load_uea(
     if split is None:
         return (*load_uea(name, "train", data_dir), *load_uea(name, "test", data_dir))
     return load_ts(find_ts_file(name, split, data_dir))
+
+
+def load_tser(
+    name: str,
+    split: str | None = None,
+    data_dir: str | os.PathLike | None = None,
+):
+    """Load a time-series extrinsic regression problem (Monash/UEA TSER archive).
+
+    The same folders and layout as :func:`load_uea`; the ``.ts`` files carry
+    ``@targetLabel true`` and the targets come back as float64.
+
+    Parameters
+    ----------
+    name : str
+        Problem name, e.g. ``"Covid3Month"`` (shipped with aeon).
+    split : {"train", "test"} or None, default=None
+    data_dir : path-like or None, default=None
+
+    Returns
+    -------
+    X, y or X_train, y_train, X_test, y_test
+        As :func:`load_uea`, with float targets.
+
+    Examples
+    --------
+    >>> from tsevo.datasets import load_tser
+    >>> X, y = load_tser("Covid3Month", split="train")
+    >>> X.shape, y.dtype
+    ((140, 1, 84), dtype('float64'))
+    """
+    if split is None:
+        return (*load_tser(name, "train", data_dir), *load_tser(name, "test", data_dir))
+    path = find_ts_file(name, split, data_dir)
+    X, y = load_ts(path)
+    try:
+        targets = np.asarray(y, dtype=np.float64)
+    except ValueError:
+        raise ValueError(f"{path} holds class labels, not regression targets; use load_uea") from None
+    return X, targets

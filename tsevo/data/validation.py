@@ -48,11 +48,6 @@ class Panel:
     def max_length(self) -> int:
         return self.values.shape[2]
 
-    @property
-    def n_columns(self) -> int:
-        """Columns of the 2-D array this panel came from (timepoints)."""
-        return self.values.shape[2]
-
 
 def _as_real_array(x, what: str) -> np.ndarray:
     """Convert to float64 without touching the input; refuse non-numbers."""
@@ -259,6 +254,41 @@ def check_labels(y, n_cases: int) -> np.ndarray:
         raise ValueError(f"X has {n_cases} cases but y has {len(arr)} labels")
     if pd.isna(arr).any():
         raise ValueError(f"y contains missing labels (NaN/None) at {np.flatnonzero(pd.isna(arr))[:5]}")
+    return arr
+
+
+def check_targets(y, n_cases: int) -> np.ndarray:
+    """Return regression targets as float64 ``(n_cases,)`` or ``(n_cases, n_targets)``.
+
+    Refuses None, text or class labels (``TypeError``), a wrong length, NaN or
+    infinite values, and a target that never varies (``ValueError``). The
+    caller's object is not modified.
+    """
+    if y is None:
+        raise ValueError("This regressor requires y to be passed, but the target y is None")
+    arr = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
+    if arr.dtype.kind in "OUSb" or arr.dtype.kind == "M":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                "y must hold numbers for regression; it holds text or objects (class labels belong "
+                "to a classifier)"
+            ) from None
+    if arr.dtype.kind == "c":
+        raise ValueError("Complex data not supported: y holds complex numbers")
+    arr = arr.astype(np.float64, copy=True)
+    if arr.ndim == 0 or arr.ndim > 2:
+        raise ValueError(f"y must be 1-D (one target per case) or 2-D (n_cases, n_targets); got shape {arr.shape}")
+    if len(arr) != n_cases:
+        raise ValueError(f"X has {n_cases} cases but y has {len(arr)} targets")
+    if not np.isfinite(arr).all():
+        raise ValueError("y contains NaN or infinite targets; regression needs a finite target for every case")
+    flat = arr.reshape(len(arr), -1)
+    if len(arr) < 2:
+        raise ValueError("regression needs at least 2 cases; got 1 sample")
+    if (flat.std(axis=0) == 0).any():
+        raise ValueError("y is constant: a regressor needs targets that vary")
     return arr
 
 

@@ -1,5 +1,8 @@
-"""Estimators: the scikit-learn core and the faces built on it."""
+"""Estimators: the scikit-learn cores and the faces built on them."""
 
 from tsevo.estimators._classifier import EADCTransformerClassifier
+from tsevo.estimators._ensemble import EADCEnsembleClassifier
+from tsevo.estimators._hybrid import EADCHybridClassifier
+from tsevo.estimators._regressor import EADCTransformerRegressor
 
-__all__ = ["EADCTransformerClassifier"]
+__all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]

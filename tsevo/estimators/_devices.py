@@ -23,3 +23,12 @@ def resolve_device(device: str | torch.device) -> torch.device:
             )
         return torch.device(name)
     raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'")
+
+
+def is_gpu_device(device: str | torch.device) -> bool:
+    """Whether ``device`` trains on a GPU (for "auto": whether one is there);
+    never raises, unlike :func:`resolve_device`."""
+    name = str(device)
+    if name == "auto":
+        return torch.cuda.is_available()
+    return name == "cuda" or name.startswith("cuda:")

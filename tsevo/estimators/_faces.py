@@ -1,59 +1,74 @@
 """What the aeon and sktime faces share: the core's parameters and a thin delegate.
 
-A face takes exactly the core's parameters (same names, defaults and
-docstring), builds the core from ``get_params()`` in ``_fit`` and forwards
-prediction to it. No training logic lives here.
+A face takes exactly the core's parameters (read from the same table, with
+the same defaults and docstring), builds the core from ``get_params()`` in
+``_fit`` and forwards prediction to it. No training logic lives here.
 """
 
 from __future__ import annotations
 
-import inspect
-
 from sklearn.exceptions import NotFittedError
 
-from tsevo.estimators._classifier import EADCTransformerClassifier as Core
+from tsevo.estimators._params import make_init, parameters_section
 
 # a tiny configuration for the ecosystems' generic checks, which fit many times
 TEST_PARAMS = {
     "max_epochs": 2, "batch_size": 8, "d_model": 8, "n_blocks": 2, "n_heads": 2, "d_ff": 16,
     "random_state": 0,
 }
+# what each family adds to it (ensembles of two; the hybrid with one fast peer)
+TEST_PARAMS_BY_KIND = {"single": {}, "ensemble": {"n_estimators": 2}, "hybrid": {"n_estimators": 2, "peers": "quant"}}
 
 
-def core_parameters_init(face_init_doc: str):
-    """Build an ``__init__`` that stores the core's parameters, then runs the
-    face's base ``__init__``. Its signature is the core's, so ``get_params``,
-    ``clone`` and the ecosystems' constructor checks see ordinary parameters."""
-    signature = inspect.signature(Core.__init__)
-    names = [n for n in signature.parameters if n != "self"]
+def test_params(core: type) -> dict:
+    return {**TEST_PARAMS, **TEST_PARAMS_BY_KIND[core._kind]}
 
-    def __init__(self, **params):
-        unknown = set(params) - set(names)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected parameters {sorted(unknown)}")
-        for name in names:
-            setattr(self, name, params.get(name, signature.parameters[name].default))
-        super(type(self), self).__init__()
 
-    __init__.__signature__ = signature
-    __init__.__doc__ = face_init_doc
-    return __init__
+def face_init(core: type, base: type):
+    """An ``__init__`` that stores the core's parameters, then runs ``base.__init__``.
+
+    ``base`` is named rather than found with ``super(type(self), self)``, which
+    would recurse forever in a user's subclass of the face.
+    """
+    return make_init(core._hyper_parameters, after=base.__init__)
 
 
 class CoreDelegate:
-    """``_fit``/``_predict``/``_predict_proba`` and the extras, forwarded to the core."""
+    """``_fit``/``_predict``/``_predict_proba`` and the extras, forwarded to the core.
+
+    The face's ``_core`` class attribute names the core estimator it wraps.
+    """
+
+    _core: type
+
+    def reset(self, *args, **kwargs):
+        # the ecosystems' fit (and sktime's set_params) start with reset(), which drops
+        # fitted attributes; with warm_start the fitted core is carried over for _fit to continue
+        warm = getattr(self, "warm_start", False)
+        core = self.__dict__.get("estimator_", self.__dict__.get("_warm_core")) if warm else None
+        super().reset(*args, **kwargs)
+        if core is not None:
+            self._warm_core = core
+        return self
 
     def _fit(self, X, y):
-        self.estimator_ = Core(**self.get_params(deep=False)).fit(X, y)
+        params = self.get_params(deep=False)
+        core = self.__dict__.pop("_warm_core", None)
+        core = self._core(**params) if core is None else core.set_params(**params)
+        self.estimator_ = core.fit(X, y)
         return self
 
     def _predict(self, X):
         return self.estimator_.predict(X)
 
-    def _predict_proba(self, X):
+    def _predict_proba(self, X):  # classifiers only; a regressor's base never calls it
         return self.estimator_.predict_proba(X)
 
-    def _fitted_core(self) -> Core:
+
+class NetworkDelegate(CoreDelegate):
+    """The extras of a single network: embeddings, attention maps and history."""
+
+    def _fitted_core(self):
         if "estimator_" not in self.__dict__:
             raise NotFittedError(f"This {type(self).__name__} instance has not been fitted yet; call fit first.")
         return self.estimator_
@@ -62,9 +77,9 @@ class CoreDelegate:
         """Pooled embeddings of the fitted network; see the core's ``transform``."""
         return self._fitted_core().transform(X)
 
-    def attention_maps(self, X, kind: str = "probs"):
+    def attention_maps(self, X, kind: str = "probs", layers=None, batch_size=None, dtype: str = "float32"):
         """Per-layer attention maps; see the core's ``attention_maps``."""
-        return self._fitted_core().attention_maps(X, kind=kind)
+        return self._fitted_core().attention_maps(X, kind=kind, layers=layers, batch_size=batch_size, dtype=dtype)
 
     @property
     def history_(self) -> list[dict]:
@@ -72,11 +87,10 @@ class CoreDelegate:
         return self._fitted_core().history_
 
 
-def face_docstring(ecosystem: str, base: str, tools: str) -> str:
-    core_doc = Core.__doc__
-    parameters = core_doc[core_doc.index("    Parameters\n"): core_doc.index("    Attributes\n")]
+def face_docstring(core: type, ecosystem: str, base: str, tools: str) -> str:
+    what = core.__doc__.strip().splitlines()[0].rstrip(".")
     return (
-        f"EA-DC-Transformer classifier as an {ecosystem} ``{base}``.\n\n"
-        f"    A thin face over :class:`tsevo.EADCTransformerClassifier`: same parameters,\n"
-        f"    same training. Use it with {tools}.\n\n{parameters}"
+        f"{what}, as an {ecosystem} ``{base}``.\n\n"
+        f"    A thin face over :class:`tsevo.{core.__name__}`: same parameters,\n"
+        f"    same training. Use it with {tools}.\n\n{parameters_section(core._hyper_parameters)}"
     )

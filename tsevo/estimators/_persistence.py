@@ -22,6 +22,7 @@ FORMAT = "tsevo.estimator"
 PLAIN_ATTRIBUTES = (
     "n_channels_", "n_timepoints_", "input_2d_", "n_features_in_", "history_",
     "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_", "patch_size_",
+    "n_targets_", "target_ndim_",
 )
 
 
@@ -47,6 +48,7 @@ class PersistenceMixin:
 
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
+        state.pop("_predictor", None)  # rebuilt from module_ on unpickling
         if "module_" in state:
             # numpy arrays, not tensors: pickles then hold no device and are byte-stable
             state["module_"] = {k: v.numpy() for k, v in _cpu_state(state["module_"]).items()}
@@ -62,6 +64,8 @@ class PersistenceMixin:
             super().__setstate__(state)
         else:
             self.__dict__.update(state)
+        if "module_" in self.__dict__:
+            self._attach_predictor()
 
     def save(self, path: str | os.PathLike) -> None:
         """Write hyper-parameters, weights, classes and the package version to ``path``."""
@@ -79,14 +83,20 @@ class PersistenceMixin:
             "params": params,
             "random_state": self.random_state if isinstance(self.random_state, int) else None,
             "state_dict": _cpu_state(self.module_),
-            "classes": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
+            **self._target_payload(),
             "scaler": [torch.from_numpy(self.scaler_.mean), torch.from_numpy(self.scaler_.scale)],
             "feature_names": getattr(self, "feature_names_in_", np.array([])).tolist(),
             "device": self.device_,
             **{name: getattr(self, name) for name in PLAIN_ATTRIBUTES if hasattr(self, name)},
         }
         torch.save(payload, Path(path))
+
+    def _target_payload(self) -> dict:
+        """Classes of a classifier, or the target statistics of a regressor."""
+        if hasattr(self, "classes_"):
+            dtype = self.classes_.dtype.str if self.classes_.dtype != object else "O"
+            return {"classes": self.classes_.tolist(), "classes_dtype": dtype}
+        return {"target_stats": [torch.from_numpy(self.target_mean_), torch.from_numpy(self.target_scale_)]}
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | None = None):
@@ -106,13 +116,17 @@ class PersistenceMixin:
         for name in PLAIN_ATTRIBUTES:
             if name in payload:
                 setattr(est, name, payload[name])
-        est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
+        if "classes" in payload:
+            est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
+        if "target_stats" in payload:
+            est.target_mean_, est.target_scale_ = (t.numpy() for t in payload["target_stats"])
         est.scaler_ = ChannelScaler(*(t.numpy() for t in payload["scaler"]))
         if payload["feature_names"]:
             est.feature_names_in_ = np.array(payload["feature_names"], dtype=object)
         target = torch.device(device) if device else _portable_device(payload["device"])
         est.module_ = _rebuild_module(payload["module_kwargs_"], payload["state_dict"], target)
         est.device_ = str(target)
+        est._attach_predictor()
         return est
 
 

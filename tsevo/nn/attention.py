@@ -38,18 +38,63 @@ def key_padding_and_future_mask(
     return allowed
 
 
-class RelativePositionBias(nn.Module):
-    """A learned per-head bias for each clipped offset ``j - i`` (T5 style)."""
+def map_mask(valid: torch.Tensor, causal: bool) -> torch.Tensor | None:
+    """The mask of :func:`key_padding_and_future_mask`, or None when every entry
+    is allowed (no padding, not causal), which lets the layers skip masking.
+    Costs one device sync (``valid.all()``): call it once per forward pass."""
+    if causal or not bool(valid.all()):
+        return key_padding_and_future_mask(valid, causal)
+    return None
 
-    def __init__(self, n_heads: int, max_distance: int = 32) -> None:
+
+# (exact_distance, max_distance, n_log_buckets) of the relative-position bias
+REL_POS_BUCKETS = (16, 256, 8)
+
+
+class RelativePositionBias(nn.Module):
+    """A learned per-head bias for every offset ``j - i`` (T5 style buckets).
+
+    Offsets shorter than ``exact_distance`` each have their own bias; longer
+    ones share ``n_log_buckets`` buckets whose widths grow logarithmically up
+    to ``max_distance``, and offsets beyond it share the last bucket. So every
+    offset the stem can produce, however long the series, has a bias, and the
+    table stays small. ``n_log_buckets=0`` clips at ``exact_distance - 1``.
+    """
+
+    def __init__(
+        self,
+        n_heads: int,
+        exact_distance: int | None = None,
+        max_distance: int | None = None,
+        n_log_buckets: int | None = None,
+    ) -> None:
         super().__init__()
+        exact_distance = REL_POS_BUCKETS[0] if exact_distance is None else exact_distance
+        max_distance = REL_POS_BUCKETS[1] if max_distance is None else max_distance
+        n_log_buckets = REL_POS_BUCKETS[2] if n_log_buckets is None else n_log_buckets
+        if not 0 < exact_distance < max_distance:
+            raise ValueError("need 0 < exact_distance < max_distance")
+        self.exact_distance = exact_distance
         self.max_distance = max_distance
-        self.bias = nn.Parameter(torch.zeros(n_heads, 2 * max_distance + 1))
+        self.n_log_buckets = n_log_buckets
+        self.per_side = exact_distance + n_log_buckets  # buckets for |offset| of one sign, 0 included
+        self.bias = nn.Parameter(torch.zeros(n_heads, 2 * self.per_side - 1))
+
+    def bucket(self, offset: torch.Tensor) -> torch.Tensor:
+        """Signed offsets -> table columns ``[0, 2 * per_side - 1)``."""
+        distance = offset.abs()
+        if self.n_log_buckets:
+            ratio = distance.clamp(min=self.exact_distance).float() / self.exact_distance
+            log_bucket = self.exact_distance + (
+                ratio.log() / math.log(self.max_distance / self.exact_distance) * self.n_log_buckets
+            ).long()
+            distance = torch.where(distance < self.exact_distance, distance, log_bucket)
+        distance = distance.clamp(max=self.per_side - 1)
+        return torch.where(offset < 0, -distance, distance) + self.per_side - 1
 
     def forward(self, length: int) -> torch.Tensor:
         pos = torch.arange(length, device=self.bias.device)
-        offset = (pos[None, :] - pos[:, None]).clamp(-self.max_distance, self.max_distance)
-        return self.bias[:, offset + self.max_distance]  # (H, L, L)
+        return self.bias[:, self.bucket(pos[None, :] - pos[:, None])]  # (H, L, L)
 
 
 class BlendActivated(torch.autograd.Function):
@@ -241,6 +286,7 @@ class EvolvingAttention(nn.Module):
         x: torch.Tensor,
         valid: torch.Tensor,
         prev_map: torch.Tensor | None = None,
+        allowed: torch.Tensor | None | str = "compute",
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Attend over ``x``.
 
@@ -249,6 +295,10 @@ class EvolvingAttention(nn.Module):
         x : Tensor (B, L, d_model)
         valid : bool Tensor (B, L), True for real steps
         prev_map : Tensor (B, H, L, L) or None
+        allowed : bool Tensor (B, 1, L, L), None or "compute"
+            The map mask of :func:`map_mask`, computed once per forward pass
+            by the caller and shared by every layer; None when every entry is
+            allowed; "compute" builds it here.
 
         Returns
         -------
@@ -257,8 +307,8 @@ class EvolvingAttention(nn.Module):
             (zero at padded and future entries), handed to the next layer.
         probs : Tensor (B, H, L, L), the attention probabilities.
         """
-        needs_mask = self.causal or not bool(valid.all())
-        allowed = key_padding_and_future_mask(valid, self.causal) if needs_mask else None
+        if isinstance(allowed, str):
+            allowed = map_mask(valid, self.causal)
         scores, v = self.logits(x)
         logit_map = self.evolve_map(scores, prev_map, allowed)  # (B, H, L, L)
         if allowed is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import weight_norm as apply_weight_norm
 
 from tsevo.nn.attention import EvolvingAttention
 
@@ -17,13 +16,10 @@ class CausalConv1d(nn.Module):
     any series work, however short: the padding may exceed the series.
     """
 
-    def __init__(
-        self, d_in: int, d_out: int, kernel_size: int, dilation: int, weight_norm: bool = False
-    ) -> None:
+    def __init__(self, d_in: int, d_out: int, kernel_size: int, dilation: int) -> None:
         super().__init__()
         self.left_padding = (kernel_size - 1) * dilation
-        conv = nn.Conv1d(d_in, d_out, kernel_size, dilation=dilation)
-        self.conv = apply_weight_norm(conv) if weight_norm else conv
+        self.conv = nn.Conv1d(d_in, d_out, kernel_size, dilation=dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: (B, C, L) -> (B, d_out, L)
@@ -43,23 +39,22 @@ class AttentionAugmentedConv(nn.Module):
         kernel_size: int,
         dilation: int,
         evolve: bool,
-        weight_norm: bool = False,
         **attention_options,
     ) -> None:
         super().__init__()
         if not 0 < d_value < d_model:
             raise ValueError(f"d_value={d_value} must lie strictly between 0 and d_model={d_model}")
-        self.conv = CausalConv1d(d_model, d_model - d_value, kernel_size, dilation, weight_norm)
+        self.conv = CausalConv1d(d_model, d_model - d_value, kernel_size, dilation)
         self.attention = EvolvingAttention(
             d_model, d_key, d_value, n_heads, evolve=evolve, **attention_options
         )
 
     def forward(
-        self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None
+        self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: (B, L, D)
         conv_out = self.conv(x.transpose(1, 2)).transpose(1, 2)  # (B, L, D - dv)
-        attn_out, logit_map, probs = self.attention(x, valid, prev_map)  # (B, L, dv)
+        attn_out, logit_map, probs = self.attention(x, valid, prev_map, allowed)  # (B, L, dv)
         return torch.cat([conv_out, attn_out], dim=-1), logit_map, probs
 
 
@@ -95,24 +90,23 @@ class EADCBlock(nn.Module):
         evolve: bool,
         dropout: float,
         attention_dropout: float = 0.0,
-        weight_norm: bool = False,
         **attention_options,
     ) -> None:
         super().__init__()
         self.norm_mixer = nn.LayerNorm(d_model)
         self.mixer = AttentionAugmentedConv(
             d_model, d_key, d_value, n_heads, kernel_size, dilation, evolve,
-            weight_norm=weight_norm, dropout=attention_dropout, **attention_options,
+            dropout=attention_dropout, **attention_options,
         )
         self.norm_ff = nn.LayerNorm(d_model)
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.dropout = nn.Dropout(dropout)
 
     def forward(
-        self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None
+        self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        # x: (B, L, D), valid: (B, L)
-        mixed, logit_map, probs = self.mixer(self.norm_mixer(x), valid, prev_map)
+        # x: (B, L, D), valid: (B, L); allowed: the shared map mask (see EvolvingAttention.forward)
+        mixed, logit_map, probs = self.mixer(self.norm_mixer(x), valid, prev_map, allowed)
         x = x + self.dropout(mixed)
         x = x + self.dropout(self.ff(self.norm_ff(x)))
         # keep padded steps at zero so nothing grows there from block to block

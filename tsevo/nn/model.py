@@ -9,8 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tsevo.nn.attention import map_mask
 from tsevo.nn.blocks import EADCBlock
 from tsevo.nn.heads import FlattenPooling, MaskedPooling
+
+MAP_KINDS = ("logits", "probs")
 
 
 @dataclass
@@ -19,10 +22,26 @@ class AttentionMaps:
 
     ``logits`` are the evolved pre-softmax maps ``Z`` that each layer hands
     on (zero at padded or future entries); ``probs`` are the softmax weights.
+    Only the ``kinds`` and ``layers`` asked for are kept (``layers=None``:
+    all), so collecting maps costs no memory beyond what is returned.
     """
 
+    kinds: tuple[str, ...] = MAP_KINDS
+    layers: tuple[int, ...] | None = None
     logits: list[torch.Tensor] = field(default_factory=list)
     probs: list[torch.Tensor] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.kinds) - set(MAP_KINDS)
+        if unknown:
+            raise ValueError(f"unknown map kind(s) {sorted(unknown)}; choose from {MAP_KINDS}")
+
+    def record(self, layer: int, logits: torch.Tensor, probs: torch.Tensor) -> None:
+        if self.layers is not None and layer not in self.layers:
+            return
+        for kind, value in (("logits", logits), ("probs", probs)):
+            if kind in self.kinds:
+                getattr(self, kind).append(value)
 
 
 class PatchStem(nn.Module):
@@ -150,6 +169,7 @@ class EADCTransformer(nn.Module):
         super().__init__()
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
+        self.causal = causal
         self.stem = PatchStem(n_channels, d_model, patch_size)
         self.blocks = nn.ModuleList(
             EADCBlock(
@@ -182,12 +202,12 @@ class EADCTransformer(nn.Module):
         """
         h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
         h = (h + sinusoidal_positions(h.shape[1], self.d_model, h.device)) * valid[..., None]
+        allowed = map_mask(valid, self.causal)  # (B, 1, T, T) or None; shared by every layer
         prev_map = None
-        for block in self.blocks:
-            h, prev_map, probs = block(h, valid, prev_map)
+        for index, block in enumerate(self.blocks):
+            h, prev_map, probs = block(h, valid, prev_map, allowed)
             if maps is not None:
-                maps.logits.append(prev_map)
-                maps.probs.append(probs)
+                maps.record(index, prev_map, probs)
         return self.norm(h), valid
 
     def forward_head(

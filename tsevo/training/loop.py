@@ -6,7 +6,6 @@ Knows torch only; the estimators prepare tensors and read the results.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 import warnings
@@ -17,31 +16,42 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tsevo.training.augment import augment
 from tsevo.training.data import SeriesTensors
 
 EpochCallback = Callable[[dict], None]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainConfig:
-    """Settings of one training run (see the estimator for their meaning)."""
+    """Settings of one training run.
 
-    max_epochs: int = 100
-    batch_size: int = 16
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    optimizer: str = "adamw"
-    warmup_fraction: float = 0.1
-    grad_clip: float | None = 4.0
-    label_smoothing: float = 0.0
+    The hyper-parameters among them have no defaults here: the estimators
+    fill them from their one table (``tsevo.estimators._params``), so no
+    default is written twice. See the estimator for their meaning.
+    """
+
+    max_epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    optimizer: str
+    grad_clip: float | None
+    early_stopping: bool
+    n_iter_no_change: int
+    tol: float
+    mixed_precision: bool
+    task: str = "classification"  # or "regression": float targets, standardised by the caller
+    label_smoothing: float = 0.0  # classification only
     class_weights: torch.Tensor | None = None
-    early_stopping: bool = False
-    n_iter_no_change: int = 20
-    tol: float = 1e-4
+    loss: str = "mse"  # regression only: "mse" or "huber"
+    target_scale: torch.Tensor | None = None  # regression: targets' scale, to report RMSE in their units
+    warmup_fraction: float = 0.1
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-    mixed_precision: bool = False
     verbose: int = 0
-    seed: int = 0
+    augmentation: tuple[str, ...] = ()  # names from tsevo.training.augment.AUGMENTATIONS
+    shuffle_seed: int = 0  # dropout draws from torch's generator, which the caller seeds and forks
+    augment_seed: int = 0
 
 
 @dataclass
@@ -49,6 +59,7 @@ class TrainResult:
     history: list[dict]
     best_epoch: int
     interrupted: bool
+    diverged: bool = False
 
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "radam": torch.optim.RAdam, "adam": torch.optim.Adam}
@@ -79,14 +90,24 @@ def warmup_cosine(total_steps: int, warmup_fraction: float) -> Callable[[int], f
     return factor
 
 
+class Diverged(Exception):
+    """Raised inside the loop when a loss is not finite."""
+
+
 class Trainer:
-    """Fits a classifier module on :class:`SeriesTensors`.
+    """Fits a classifier or regressor module on :class:`SeriesTensors`.
 
     With a validation set and ``early_stopping``, training stops after
     ``n_iter_no_change`` epochs in which the validation loss did not fall by
     more than ``tol`` below its best, and the best weights are restored.
     Ctrl-C stops training cleanly: the best weights so far are kept and a
-    warning says so.
+    warning says so (before the first epoch ends there is nothing to keep,
+    and the interrupt goes on to the caller).
+
+    A loss that is not finite stops training at once: the best earlier
+    epoch's weights are restored with a warning, or, in the first epoch, a
+    ``ValueError`` names the learning rate. The module is never left with
+    non-finite weights.
     """
 
     def __init__(self, config: TrainConfig, callbacks: Sequence[EpochCallback] = ()) -> None:
@@ -98,6 +119,11 @@ class Trainer:
         return torch.autocast(self.config.device.type, dtype=torch.bfloat16, enabled=use)
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.config.task == "regression":
+            outputs, targets = logits.float(), labels.reshape(logits.shape)
+            if self.config.loss == "huber":
+                return F.huber_loss(outputs, targets)
+            return F.mse_loss(outputs, targets)
         weights = self.config.class_weights
         return F.cross_entropy(
             logits.float(),
@@ -112,26 +138,37 @@ class Trainer:
         for values, valid, labels in train.batches(
             self.config.batch_size, self.config.device, generator
         ):
+            if self.config.augmentation:
+                values = augment(values, valid, self.config.augmentation, self.augment_generator)
             with self.autocast():
                 loss = self.loss(model(values, valid), labels)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise Diverged
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if self.config.grad_clip:
                 nn.utils.clip_grad_norm_(model.parameters(), self.config.grad_clip)
             optimizer.step()
             scheduler.step()
-            total += loss.item() * len(labels)
+            total += value * len(labels)
             count += len(labels)
         return total / count
 
     @torch.inference_mode()
-    def evaluate(self, model, data: SeriesTensors) -> tuple[float, float]:
+    def evaluate(self, model, data: SeriesTensors) -> dict:
+        """Validation loss and score: accuracy, or RMSE in the targets' units."""
         model.eval()
         logits = predict_logits(model, data, self.config.batch_size * 4, self.config.device)
         labels = data.labels.to(logits.device)
         loss = self.loss(logits, labels).item()
-        accuracy = (logits.argmax(1) == labels).float().mean().item()
-        return loss, accuracy
+        if not math.isfinite(loss):
+            raise Diverged
+        if self.config.task == "regression":
+            scale = 1.0 if self.config.target_scale is None else self.config.target_scale.to(logits.device)
+            errors = (logits.float() - labels.reshape(logits.shape)) * scale
+            return {"valid_loss": loss, "valid_rmse": errors.square().mean().sqrt().item()}
+        return {"valid_loss": loss, "valid_accuracy": (logits.argmax(1) == labels).float().mean().item()}
 
     def fit(
         self, model: nn.Module, train: SeriesTensors, valid: SeriesTensors | None = None
@@ -139,7 +176,8 @@ class Trainer:
         from tqdm.auto import tqdm
 
         cfg = self.config
-        generator = torch.Generator().manual_seed(cfg.seed)
+        generator = torch.Generator().manual_seed(cfg.shuffle_seed)
+        self.augment_generator = torch.Generator(cfg.device).manual_seed(cfg.augment_seed)
         optimizer = make_optimizer(model, cfg)
         steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -158,17 +196,23 @@ class Trainer:
                 monitored = record.get("valid_loss", record["train_loss"])
                 if monitored < best["loss"] - cfg.tol:
                     last_improvement = epoch + 1
-                if valid is None or monitored < best["loss"]:
-                    best.update(loss=monitored, epoch=epoch + 1, state=None)
-                    if valid is not None:
-                        best["state"] = copy.deepcopy(model.state_dict())
+                if monitored < best["loss"]:
+                    # a copy of the best weights: restored after early stopping, and after a divergence
+                    best.update(loss=monitored, epoch=epoch + 1, state=_copy_state(model))
                 bar.set_postfix(_postfix(record), refresh=False)
                 for callback in self.callbacks:
                     callback(record)
                 if cfg.early_stopping and valid is not None:
                     if epoch + 1 - last_improvement >= cfg.n_iter_no_change:
                         break
+        except Diverged:
+            self._recover_from_divergence(len(history) + 1, best)
+            model.load_state_dict(best["state"])
+            model.eval()
+            return TrainResult(history=history, best_epoch=best["epoch"], interrupted=False, diverged=True)
         except KeyboardInterrupt:
+            if best["state"] is None:
+                raise  # nothing finished to keep: the caller's estimator stays as it was
             interrupted = True
             warnings.warn(
                 f"training interrupted after {len(history)} epoch(s); keeping the best "
@@ -178,24 +222,46 @@ class Trainer:
             )
         finally:
             bar.close()
-        if best["state"] is not None:
+        kept = best["epoch"]
+        if valid is not None or interrupted:
             model.load_state_dict(best["state"])
+        else:
+            kept = len(history)  # without validation the last epoch's weights are the result
         model.eval()
-        return TrainResult(history=history, best_epoch=best["epoch"], interrupted=interrupted)
+        return TrainResult(history=history, best_epoch=kept, interrupted=interrupted)
+
+    def _recover_from_divergence(self, epoch: int, best: dict) -> None:
+        lr = self.config.lr
+        if best["state"] is None:
+            raise ValueError(
+                f"training diverged in epoch {epoch}: the loss became NaN or infinite with "
+                f"lr={lr:g}. Lower the learning rate (for example lr={lr / 10:g}) or keep "
+                "grad_clip on."
+            )
+        warnings.warn(
+            f"training diverged in epoch {epoch} (the loss became NaN or infinite); keeping the "
+            f"weights of epoch {best['epoch']}. A lower learning rate than lr={lr:g} should help.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
     def run_epoch(self, model, train, valid, optimizer, scheduler, generator) -> dict:
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         record = {"train_loss": self.train_epoch(model, train, optimizer, scheduler, generator)}
         if valid is not None:
-            record["valid_loss"], record["valid_accuracy"] = self.evaluate(model, valid)
+            record.update(self.evaluate(model, valid))
         record["lr"] = lr
         record["seconds"] = time.perf_counter() - start
         return record
 
 
+def _copy_state(model: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
 def _postfix(record: dict) -> dict:
-    keys = ("train_loss", "valid_loss", "valid_accuracy")
+    keys = ("train_loss", "valid_loss", "valid_accuracy", "valid_rmse")
     return {k: f"{record[k]:.4f}" for k in keys if k in record}
 
 

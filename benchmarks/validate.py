@@ -1,0 +1,177 @@
+"""Compare configurations of the EA-DC-Transformer by validation inside TRAIN.
+
+Every development problem's TRAIN split is divided 70/30 (stratified when
+every class has two cases, seeded by the split number); each configuration is
+fitted on the 70% and scored on the 30%. TEST is never read.
+
+    python benchmarks/validate.py --data-dirs ../shared/data/uea,../shared/data/ucr \
+        --configs defaults,clipped_rel_pos --output benchmarks/results/defaults/rel_pos.csv
+
+Cells already in the CSV are skipped (the run resumes); ``--n-jobs`` runs
+cells in parallel processes, each with ``--threads`` torch threads. The
+Markdown table beside the CSV is rewritten from all its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+# name -> estimator parameters changed from the defaults
+CONFIGS: dict[str, dict] = {
+    "defaults": {},
+    # the relative-position bias before it was bucketed: one bias per offset, clipped at +-32 tokens
+    "clipped_rel_pos": {},
+    # max_epochs="auto" with at least 1,000 optimisation steps (today: no minimum)
+    "steps1000": {"min_steps": 1000},
+    "steps1000_light": {"min_steps": 1000, "augmentation": "light"},
+    "steps1000_full": {"min_steps": 1000, "augmentation": "full"},
+}
+# name -> (module, attribute, value) set in the worker while the cell runs, then restored
+# (for changes that are not parameters; workers run many cells, so nothing may leak)
+PATCHES: dict[str, list[tuple[str, str, object]]] = {
+    "clipped_rel_pos": [("tsevo.nn.attention", "REL_POS_BUCKETS", (33, 256, 0))],
+}
+
+
+@contextlib.contextmanager
+def patched(config: str):
+    import importlib
+
+    saved = []
+    try:
+        for module_name, attribute, value in PATCHES.get(config, []):
+            module = importlib.import_module(module_name)
+            saved.append((module, attribute, getattr(module, attribute)))
+            setattr(module, attribute, value)
+        yield
+    finally:
+        for module, attribute, value in reversed(saved):
+            setattr(module, attribute, value)
+
+
+def _take(X, idx):
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
+
+
+def _split(y: np.ndarray, seed: int):
+    from sklearn.model_selection import train_test_split
+
+    _, counts = np.unique(y, return_counts=True)
+    stratify = y if counts.min() >= 2 else None
+    return train_test_split(np.arange(len(y)), test_size=0.3, stratify=stratify, random_state=seed)
+
+
+def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int, device: str) -> dict:
+    import torch
+    from sklearn.metrics import balanced_accuracy_score
+
+    from tsevo import EADCTransformerClassifier
+    from tsevo.datasets import load_uea
+
+    torch.set_num_threads(threads)
+    X, y = load_uea(dataset, split="train", data_dir=data_dir)
+    train, valid = _split(np.asarray(y), split)
+    clf = EADCTransformerClassifier(random_state=split, device=device, **CONFIGS[config])
+    with patched(config):
+        start = time.perf_counter()
+        clf.fit(_take(X, train), y[train])
+        seconds = time.perf_counter() - start
+        predicted = clf.predict(_take(X, valid))
+    return {
+        "config": config, "dataset": dataset, "split": split,
+        "valid_accuracy": float(np.mean(predicted == y[valid])),
+        "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted),
+        "n_train": len(train), "n_valid": len(valid), "epochs": clf.n_iter_, "fit_seconds": seconds,
+    }
+
+
+def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:
+    found = {}
+    for folder in data_dirs:
+        for path in sorted(Path(folder).iterdir()):
+            if (path / f"{path.name}_TRAIN.ts").exists():
+                found[path.name] = folder
+    if names == "all":
+        return found
+    return {name: found[name] for name in names.split(",")}
+
+
+def write_markdown(csv_path: Path, command: str) -> None:
+    import pandas as pd
+
+    from tsevo.benchmark._report import markdown_table
+
+    rows = pd.read_csv(csv_path)
+    table = rows.pivot_table(index="dataset", columns="config", values="valid_accuracy", aggfunc="mean")
+    complete = table.dropna()
+    ranks = complete.rank(axis=1, ascending=False).mean()
+    seconds = rows.groupby("config")["fit_seconds"].sum()
+    summary = pd.DataFrame({
+        "config": complete.columns,
+        "mean validation accuracy": complete.mean().to_numpy(),
+        "average rank": ranks.to_numpy(),
+        "wins/ties/losses vs defaults": [
+            "" if c == "defaults" or "defaults" not in complete else
+            f"{(complete[c] > complete['defaults']).sum()}/{(complete[c] == complete['defaults']).sum()}/"
+            f"{(complete[c] < complete['defaults']).sum()}"
+            for c in complete.columns
+        ],
+        "total fit seconds": [seconds[c] for c in complete.columns],
+    })
+    lines = [
+        "# Validation inside TRAIN", "", "```bash", command, "```", "",
+        "Each problem's TRAIN split is divided 70/30 (stratified where every class has two cases); "
+        "each configuration is fitted on the 70% and scored on the 30%. TEST is never read. "
+        f"Summary over the {len(complete)} problems every configuration finished:", "",
+        *markdown_table(summary), "", "Validation accuracy per problem (mean over splits):", "",
+        *markdown_table(table.reset_index()),
+    ]
+    csv_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dirs", required=True, help="comma-separated folders of NAME/NAME_TRAIN.ts")
+    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--configs", default="defaults")
+    parser.add_argument("--splits", type=int, default=1)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    from joblib import Parallel, delayed
+
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if out.exists():
+        with out.open() as f:
+            done = {(r["config"], r["dataset"], int(r["split"])) for r in csv.DictReader(f)}
+    datasets = _datasets(args.data_dirs.split(","), args.datasets)
+    cells = [
+        (config, name, folder, split) for name, folder in datasets.items() for split in range(args.splits)
+        for config in args.configs.split(",") if (config, name, split) not in done
+    ]
+    jobs = (delayed(run_cell)(*cell, args.threads, args.device) for cell in cells)
+    for row in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
+        new = not out.exists()
+        with out.open("a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+        print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+    write_markdown(out, "python benchmarks/validate.py " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

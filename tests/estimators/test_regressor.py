@@ -1,0 +1,78 @@
+"""EADCTransformerRegressor: targets, scoring, persistence, bad targets, scikit-learn's checks."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import check_estimator
+
+from tests.conftest import FAST
+from tsevo import EADCTransformerRegressor, load_tser
+
+
+@pytest.fixture(scope="module")
+def covid():
+    return load_tser("Covid3Month")
+
+
+def test_fits_and_predicts_in_the_targets_units(covid):
+    X, y, X_test, y_test = covid
+    reg = EADCTransformerRegressor(**{**FAST, "max_epochs": 20}, early_stopping=True, random_state=0).fit(X, y)
+    predicted = reg.predict(X_test)
+    assert predicted.shape == y_test.shape and np.isfinite(predicted).all()
+    assert abs(predicted.mean() - y.mean()) < 3 * y.std()  # standardisation undone
+    assert "valid_rmse" in reg.history_[-1] and reg.history_[-1]["valid_rmse"] > 0
+    assert reg.score(X_test, y_test) == pytest.approx(
+        1 - ((y_test - predicted) ** 2).sum() / ((y_test - y_test.mean()) ** 2).sum()
+    )
+    assert reg.transform(X_test[:2]).shape == (2, FAST["d_model"])
+    assert len(reg.attention_maps(X_test[:2])) == FAST["n_blocks"]
+
+
+def test_several_targets(covid):
+    X, y, X_test, _ = covid
+    targets = np.column_stack([y, 10 * y + 1])
+    reg = EADCTransformerRegressor(**FAST, loss="huber", random_state=0).fit(X, targets)
+    assert reg.n_targets_ == 2 and reg.predict(X_test).shape == (len(X_test), 2)
+
+
+def test_same_seed_same_predictions_and_persistence(covid, tmp_path):
+    X, y, X_test, _ = covid
+    a = EADCTransformerRegressor(**FAST, random_state=1).fit(X, y)
+    b = EADCTransformerRegressor(**FAST, random_state=1).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X_test), b.predict(X_test))
+    a.save(tmp_path / "reg.pt")
+    np.testing.assert_array_equal(EADCTransformerRegressor.load(tmp_path / "reg.pt").predict(X_test), a.predict(X_test))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(a)).predict(X_test), a.predict(X_test))
+
+
+@pytest.mark.parametrize("bad_y, error, match", [
+    (lambda y: np.where(np.arange(len(y)) == 3, np.nan, y), ValueError, "NaN or infinite"),
+    (lambda y: np.where(np.arange(len(y)) == 3, np.inf, y), ValueError, "NaN or infinite"),
+    (lambda y: np.array(["low", "high"] * (len(y) // 2)), TypeError, "class labels"),
+    (lambda y: y[:-1], ValueError, "targets"),
+    (lambda y: np.full(len(y), 0.5), ValueError, "constant"),
+    (lambda y: np.zeros((len(y), 1, 1)), ValueError, "1-D"),
+    (lambda y: None, ValueError, "requires y"),
+])
+def test_bad_targets_get_a_clear_error_and_nothing_is_mutated(covid, bad_y, error, match):
+    X, y, _, _ = covid
+    target = bad_y(y)
+    before = None if target is None else target.copy()
+    X_before = X.copy()
+    with pytest.raises(error, match=match):
+        EADCTransformerRegressor(**FAST).fit(X, target)
+    np.testing.assert_array_equal(X, X_before)
+    if before is not None:
+        np.testing.assert_array_equal(target, before)
+
+
+def test_sklearn_check_estimator_passes_the_full_battery():
+    params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(EADCTransformerRegressor(**params), on_fail=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
+    assert failed == {}
+    assert len([r for r in results if r["status"] == "passed"]) > 50

@@ -1,0 +1,340 @@
+"""``BaseEADC``: what every EA-DC estimator shares, read from the one table.
+
+A concrete estimator sets ``_task`` and adds only its differences (its
+targets, its loss, its ``predict``); its signature, defaults, constraints
+and the ``Parameters`` section of its docstring come from
+:data:`tsevo.estimators._params.HYPER_PARAMETERS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from tsevo.data.validation import ChannelScaler, Panel, to_panel
+from tsevo.estimators._devices import is_gpu_device, resolve_device
+from tsevo.estimators._params import FromTable, by_destination
+from tsevo.estimators._persistence import PersistenceMixin
+from tsevo.nn import AttentionMaps, EADCTransformer
+from tsevo.nn.model import MAP_KINDS, attention_widths
+from tsevo.training import SeriesTensors, TrainConfig, Trainer, predict_logits
+
+AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
+AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
+AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "scale", "jitter")}
+
+
+@dataclass(frozen=True)
+class SeedStreams:
+    """Independent seeds drawn from one ``random_state``: changing how one
+    stream is used (say, a longer shuffle) never shifts another."""
+
+    init: int
+    dropout: int
+    shuffle: int
+    split: int
+    augment: int
+
+    @classmethod
+    def from_random_state(cls, random_state) -> SeedStreams:
+        root = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        return cls(*(int(s) for s in np.random.SeedSequence(root).generate_state(5) >> 1))
+
+
+@contextlib.contextmanager
+def local_rng(device: torch.device, seed: int):
+    """Seed torch's generator of ``device`` (and the CPU's) inside, restore outside.
+
+    Only the CPU and, on a GPU, that one GPU are forked and seeded: a CPU fit
+    never initialises CUDA, and the caller's global RNG state is unchanged.
+    """
+    gpus = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=gpus, device_type="cuda"):
+        torch.default_generator.manual_seed(seed)
+        if gpus:
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+class BaseEADC(FromTable, PersistenceMixin, TransformerMixin, BaseEstimator):
+    """Shared fit, prediction, embeddings and attention maps of the EA-DC estimators.
+
+    Subclasses set ``_task`` and implement ``_prepare_targets``,
+    ``_validation_split`` and ``_loss_options``.
+    """
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, X, y) -> BaseEADC:
+        """Train, then commit every fitted attribute at once.
+
+        Nothing on ``self`` changes before training has ended: a fit that
+        fails (bad input, divergence, out of memory, Ctrl-C before the first
+        epoch) leaves the previous fitted state, or an unfitted object.
+        """
+        attention_widths(self.d_model, self.n_heads, self.key_fraction, self.value_fraction)
+        device = resolve_device(self.device)
+        panel = to_panel(X)
+        continuing = self._can_continue(panel)
+        targets, target_state = self._prepare_targets(y, panel.n_cases, continuing)
+        seeds = SeedStreams.from_random_state(self.random_state)
+        scaler = self.scaler_ if continuing else ChannelScaler.fit(panel)
+        data = _tensors(scaler, panel, targets)
+        train_idx, valid_idx = self._split_indices(targets, seeds.split)
+        with local_rng(device, seeds.init):
+            if continuing:  # train a copy, so a failed fit leaves the fitted network as it was
+                module, kwargs = copy.deepcopy(self.module_).float().to(device), self.module_kwargs_
+            else:
+                kwargs = self._module_kwargs(panel, target_state["n_network_outputs"])
+                module = EADCTransformer(**kwargs).to(device)
+        config = self._train_config(device, targets[train_idx], seeds, target_state)
+        with local_rng(device, seeds.dropout), _clear_out_of_memory(self.batch_size):
+            result = Trainer(config, self.callbacks or ()).fit(
+                module, _subset(data, train_idx), None if valid_idx is None else _subset(data, valid_idx)
+            )
+        self._commit(X, panel, scaler, module, kwargs, target_state, result, device)
+        return self
+
+    def _commit(self, X, panel, scaler, module, kwargs, target_state, result, device) -> None:
+        if panel.source == "numpy2D":  # sklearn's own record of columns and feature names
+            validate_data(self, X, skip_check_array=True, reset=True)
+        else:
+            self.n_features_in_ = panel.n_channels
+            self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.update({k: v for k, v in target_state.items() if k.endswith("_")})
+        self.input_2d_ = panel.source == "numpy2D"
+        if not (self.warm_start and hasattr(self, "module_")):
+            self.n_channels_, self.n_timepoints_ = panel.n_channels, panel.max_length
+        self.scaler_ = scaler
+        self.module_, self.module_kwargs_ = module, kwargs
+        self.patch_size_ = kwargs["patch_size"]
+        self.device_ = str(device)
+        self.history_ = result.history
+        self.n_iter_ = len(result.history)
+        self.best_epoch_ = result.best_epoch
+        self.interrupted_ = result.interrupted
+        self._attach_predictor()
+
+    def _can_continue(self, panel: Panel) -> bool:
+        if not (self.warm_start and hasattr(self, "module_")):
+            return False
+        if panel.n_channels != self.n_channels_:
+            raise ValueError(
+                f"warm_start=True continues the fitted network, which needs the same channels "
+                f"({self.n_channels_}); got {panel.n_channels} channels"
+            )
+        return True
+
+    def _module_kwargs(self, panel: Panel, n_outputs: int) -> dict:
+        patch = -(-panel.max_length // AUTO_MAX_TOKENS) if self.patch_size == "auto" else self.patch_size
+        return {
+            "patch_size": patch,
+            "n_channels": panel.n_channels,
+            "n_classes": n_outputs,
+            "max_length": panel.max_length if self.head == "flatten" else None,
+            **{name: getattr(self, name) for name in by_destination(self._hyper_parameters, "network")},
+        }
+
+    def _split_indices(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        everything = np.arange(len(targets))
+        if not self.early_stopping:
+            return everything, None
+        n_valid = int(np.ceil(self.validation_fraction * len(targets)))
+        if len(targets) - n_valid < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 cases to hold out validation_fraction="
+                f"{self.validation_fraction}; got {len(targets)}"
+            )
+        return self._validation_split(targets, n_valid, seed)
+
+    def _epochs(self, n_cases: int) -> int:
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        by_cases = min(100, max(5, np.ceil(AUTO_CASES_SEEN / n_cases)))
+        by_steps = np.ceil(self.min_steps / np.ceil(n_cases / self.batch_size))
+        return int(max(by_cases, by_steps))
+
+    def _train_config(
+        self, device: torch.device, train_targets: np.ndarray, seeds: SeedStreams, target_state: dict
+    ) -> TrainConfig:
+        loss_options = self._loss_options(train_targets, target_state)
+        training = [n for n in by_destination(self._hyper_parameters, "training") if n not in loss_options]
+        return TrainConfig(
+            max_epochs=self._epochs(len(train_targets)),
+            device=device,
+            mixed_precision=self.mixed_precision,
+            verbose=self.verbose,
+            shuffle_seed=seeds.shuffle,
+            augment_seed=seeds.augment,
+            augmentation=AUGMENTATIONS[self.augmentation],
+            **{name: getattr(self, name) for name in training if name != "mixed_precision"},
+            **loss_options,
+        )
+
+    # ------------------------------------------------------------ predict
+    def _validate_X(self, X) -> Panel:
+        panel = to_panel(X)
+        if panel.source == "numpy2D" and getattr(self, "input_2d_", False):
+            validate_data(self, X, skip_check_array=True, reset=False)
+        self._check_compatible(panel)
+        return panel
+
+    def _check_compatible(self, panel: Panel) -> None:
+        name = type(self).__name__
+        if panel.n_channels != self.n_channels_:
+            raise ValueError(
+                f"X has {panel.n_channels} channels, but {name} was fitted with "
+                f"{self.n_channels_} channels"
+            )
+        if self.head == "flatten" and panel.max_length > self.n_timepoints_:
+            raise ValueError(
+                f"X has series of {panel.max_length} timepoints, but head='flatten' takes at "
+                f"most the {self.n_timepoints_} seen in fit; use a pooling head for longer series"
+            )
+
+    def _predict_tensors(self, X) -> SeriesTensors:
+        check_is_fitted(self)
+        return _tensors(self.scaler_, self._validate_X(X))
+
+    def _attach_predictor(self) -> None:
+        """Build, once per fit or load, the network that prediction uses.
+
+        On CPU it is a float64 copy: a case's output then does not depend on
+        which other cases share its batch (float32 matrix kernels block
+        differently for different batch sizes), which scikit-learn's
+        invariance checks and reproducible results need. Building it here
+        rather than per call costs one copy of the weights, not one per call.
+        """
+        on_gpu = next(self.module_.parameters()).device.type != "cpu"
+        self._predictor = self.module_ if on_gpu else copy.deepcopy(self.module_).double().eval()
+
+    def _inference_module(self, float64: bool = True) -> tuple[EADCTransformer, torch.device, torch.dtype]:
+        device = next(self.module_.parameters()).device
+        if device.type == "cpu" and float64:
+            return self._predictor, device, torch.float64
+        return self.module_, device, torch.float32
+
+    def _outputs(self, X) -> torch.Tensor:
+        """The network's outputs ``(n_cases, n_outputs)`` in float64 on the CPU."""
+        data = self._predict_tensors(X)
+        module, device, dtype = self._inference_module()
+        with torch.inference_mode():
+            outputs = predict_logits(module, data, 4 * self.batch_size, device, dtype).double().cpu()
+        if not torch.isfinite(outputs).all():
+            raise ValueError(
+                "the network produced non-finite outputs for X; its values may lie far outside "
+                "the training data's range"
+            )
+        return outputs
+
+    def transform(self, X) -> np.ndarray:
+        """Pooled embeddings, one row per case (input of the final linear layer)."""
+        data = self._predict_tensors(X)
+        module, device, dtype = self._inference_module()
+        with torch.inference_mode():
+            rows = [
+                module.forward_head(*module.forward_features(v, m), pre_logits=True)
+                for v, m, _ in data.batches(4 * self.batch_size, device, dtype=dtype)
+            ]
+            return torch.cat(rows).double().cpu().numpy()
+
+    def attention_maps(
+        self,
+        X,
+        kind: str = "probs",
+        layers: list[int] | None = None,
+        batch_size: int | None = None,
+        dtype: str = "float32",
+    ) -> list[np.ndarray]:
+        """Attention maps of the chosen layers for the cases in ``X``.
+
+        Cases go through the network ``batch_size`` at a time and only the
+        maps asked for are kept, so the working memory is bounded by one
+        batch, not by the number of cases.
+
+        Parameters
+        ----------
+        X : series in any accepted format
+        kind : {"probs", "logits"}, default="probs"
+            Softmax weights, or the evolved pre-softmax maps each layer hands on.
+        layers : list of int or None, default=None
+            Indices of the layers to return (0 is the first); None returns all.
+        batch_size : int or None, default=None
+            Cases per forward pass; None uses ``4 * batch_size``.
+        dtype : {"float32", "float64"}, default="float32"
+            Precision of the pass and of the returned maps.
+
+        Returns
+        -------
+        maps : list of ndarray, one per chosen layer, each ``(n_cases, n_heads, T, T)``
+            with ``T`` the tokens of the longest series in ``X`` (its length
+            divided by ``patch_size_``); entries of padded tokens are 0.
+        """
+        if kind not in MAP_KINDS:
+            raise ValueError(f"kind must be 'probs' or 'logits', got {kind!r}")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        check_is_fitted(self)
+        n_layers = len(self.module_.blocks)
+        chosen = tuple(range(n_layers)) if layers is None else tuple(layers)
+        if not chosen or any(not isinstance(i, (int, np.integer)) or not 0 <= i < n_layers for i in chosen):
+            raise ValueError(f"layers must be indices in [0, {n_layers}); got {layers!r}")
+        batch_size = batch_size or 4 * self.batch_size
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        return self._collect_maps(self._predict_tensors(X), kind, chosen, batch_size, dtype == "float64")
+
+    def _collect_maps(self, data: SeriesTensors, kind: str, layers, batch_size: int, float64: bool):
+        module, device, dtype = self._inference_module(float64)
+        tokens = -(-data.values.shape[-1] // self.patch_size_)
+        heads = self.module_.blocks[0].mixer.attention.n_heads
+        out = [np.zeros((len(data), heads, tokens, tokens), np.float64 if float64 else np.float32) for _ in layers]
+        start = 0
+        with torch.inference_mode():
+            for values, valid, _ in data.batches(batch_size, device, dtype=dtype):
+                maps = AttentionMaps(kinds=(kind,), layers=layers)
+                _, real = module.forward_features(values, valid, maps)
+                allowed = real[:, None, :, None] & real[:, None, None, :]  # (b, 1, t, t)
+                stop, t = start + len(values), real.shape[1]
+                for target, layer_map in zip(out, getattr(maps, kind), strict=True):
+                    target[start:stop, :, :t, :t] = layer_map.masked_fill(~allowed, 0).cpu().numpy()
+                start = stop
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True
+        # GPU convolutions and atomics are not deterministic; the CPU path is
+        tags.non_deterministic = is_gpu_device(self.device)
+        return tags
+
+
+def _tensors(scaler: ChannelScaler, panel: Panel, targets: np.ndarray | None = None) -> SeriesTensors:
+    values, valid = scaler.transform(panel)
+    labels = None if targets is None else torch.as_tensor(targets)
+    return SeriesTensors(torch.from_numpy(values), torch.from_numpy(valid), labels)
+
+
+def _subset(data: SeriesTensors, idx: np.ndarray) -> SeriesTensors:
+    index = torch.as_tensor(idx, dtype=torch.long)
+    return SeriesTensors(data.values[index], data.valid[index], data.labels[index])
+
+
+@contextlib.contextmanager
+def _clear_out_of_memory(batch_size: int):
+    """Turn torch's out-of-memory error into a ``MemoryError`` that says what to change."""
+    try:
+        yield
+    except torch.OutOfMemoryError as err:
+        raise MemoryError(
+            f"out of memory while training with batch_size={batch_size}: lower batch_size, "
+            f"d_model or n_blocks, or use a larger patch_size ({str(err).splitlines()[0]})"
+        ) from None

@@ -1,0 +1,259 @@
+"""The one table of hyper-parameters.
+
+Every estimator of tsevo (and its aeon and sktime faces) reads its
+signature, defaults, constraints, docstring and the configurations of the
+network and of the training loop from :data:`HYPER_PARAMETERS`. A
+hyper-parameter is written here once and nowhere else.
+
+``destination`` says where a value goes: ``"network"`` (a keyword of
+:class:`tsevo.nn.EADCTransformer`), ``"training"`` (a field of
+:class:`tsevo.training.TrainConfig`) or ``"estimator"`` (read by the
+estimator itself). ``tasks`` lists the estimators' tasks that take it, and
+``kinds`` the estimator families: ``"single"`` (one network), ``"ensemble"``
+(several networks) and ``"hybrid"`` (networks beside other classifiers).
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from tsevo.nn import HEADS
+from tsevo.training.loop import OPTIMIZERS
+
+DESTINATIONS = ("network", "training", "estimator")
+BOTH = ("classification", "regression")
+KINDS = ("single", "ensemble", "hybrid")
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One row of the table.
+
+    Attributes
+    ----------
+    name : str
+    default : object
+        Primitive only (aeon's constructor check allows no lists or objects).
+    constraints : list
+        scikit-learn's parameter constraints for ``_parameter_constraints``.
+    type_doc : str
+        The numpydoc type, e.g. ``"int or 'auto'"``.
+    doc : str
+        What it does, for the docstring.
+    destination : {"network", "training", "estimator"}
+    tasks : tuple of str
+        ``"classification"``, ``"regression"`` or both.
+    kinds : tuple of str
+        The estimator families that take it (see ``KINDS``).
+    """
+
+    name: str
+    default: object
+    constraints: list
+    type_doc: str
+    doc: str
+    destination: str
+    tasks: tuple[str, ...] = BOTH
+    kinds: tuple[str, ...] = KINDS
+
+    def docstring(self) -> str:
+        default = f'"{self.default}"' if isinstance(self.default, str) else repr(self.default)
+        body = textwrap.fill(textwrap.dedent(self.doc).strip(), width=74)
+        return f"{self.name} : {self.type_doc}, default={default}\n{textwrap.indent(body, '    ')}"
+
+
+def _int(low: int, closed: str = "left") -> Interval:
+    return Interval(numbers.Integral, low, None, closed=closed)
+
+
+def _real(low: float, high: float | None = None, closed: str = "left") -> Interval:
+    return Interval(numbers.Real, low, high, closed=closed)
+
+
+HP = HyperParameter
+HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
+    # ---------------------------------------------------------------- ensembles
+    HP("n_estimators", 5, [_int(1)], "int", """
+       Networks in the ensemble, each with its own seed; their probabilities
+       are averaged.""", "estimator", kinds=("ensemble", "hybrid")),
+    HP("peers", "multirockethydra,quant", [str], "str", """
+       Comma-separated aeon classifiers set beside the EA-DC ensemble:
+       "multirockethydra", "quant", "minirocket" or "rocket".""", "estimator", ("classification",), ("hybrid",)),
+    HP("weight_exponent", 4.0, [_real(0)], "float", """
+       Each member's weight is its accuracy estimated by cross-validation
+       inside the training data, raised to this power (CAWPE, as in HIVE-COTE
+       2); 0 weighs all members equally.""", "estimator", ("classification",), ("hybrid",)),
+    # ---------------------------------------------------------------- training length
+    HP("max_epochs", "auto", [_int(0), StrOptions({"auto"})], 'int or "auto"', """
+       Passes over the training data (an upper bound with early stopping).
+       "auto" gives 100 epochs up to 500 training cases and fewer beyond, so
+       that about 50,000 cases are seen (at least 5 epochs): large problems
+       get many more steps per epoch and would otherwise train for hours.""", "estimator"),
+    HP("min_steps", 0, [_int(0)], "int", """
+       With ``max_epochs="auto"``, train for at least this many optimisation
+       steps: a training set of 12 cases at batch 16 gives one step per epoch,
+       and epochs alone would leave it barely trained.""", "estimator"),
+    HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
+    HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
+       Peak learning rate, reached after a linear warm-up and followed by a
+       cosine decay.""", "training"),
+    # ---------------------------------------------------------------- network
+    HP("d_model", 64, [_int(2)], "int", "Width of the sequence representation.", "network"),
+    HP("n_blocks", 4, [_int(1)], "int", "EA-DC blocks; block ``i`` has dilation ``2**i``.", "network"),
+    HP("patch_size", "auto", [_int(1), StrOptions({"auto"})], 'int or "auto"', """
+       Steps embedded together as one token by the stem. Attention costs grow
+       with the square of the number of tokens, so "auto" picks the smallest
+       patch that keeps the longest training series at most 128 tokens (1 for
+       series up to 128 steps). 1 keeps full resolution.""", "estimator"),
+    HP("n_heads", 8, [_int(1)], "int", """
+       Attention heads; ``d_model * key_fraction`` and ``d_model *
+       value_fraction`` must be multiples of it.""", "network"),
+    HP("key_fraction", 0.5, [_real(0, 1, closed="right")], "float", """
+       Query/key width as a fraction of ``d_model`` (reference ``k``).""", "network"),
+    HP("value_fraction", 0.5, [_real(0, 1, closed="neither")], "float", """
+       Share of each block's output channels that come from attention
+       (reference ``v``); the rest come from the dilated causal
+       convolution.""", "network"),
+    HP("d_ff", 256, [_int(1)], "int", "Hidden width of the feed-forward layers.", "network"),
+    HP("kernel_size", 3, [_int(1)], "int", "Kernel of the dilated causal convolutions.", "network"),
+    HP("dropout", 0.1, [_real(0, 1)], "float", "Dropout in the blocks and before the output layer.", "network"),
+    HP("attention_dropout", 0.0, [_real(0, 1)], "float", "Dropout on the attention probabilities.", "network"),
+    HP("prev_map_weight", 0.3, [_real(0, 1, closed="both")], "float", """
+       Weight of the previous layer's attention map in the residual mix
+       ``(1 - w) * S + w * P``; the reference code's ``--beta``.""", "network"),
+    HP("map_conv_weight", 0.5, [_real(0, 1, closed="both")], "float", """
+       Weight of the convolved map ``w * act(conv(M)) + (1 - w) * M``; the
+       reference code's ``--alpha``.""", "network"),
+    HP("causal", False, ["boolean"], "bool", "Restrict attention to the current and earlier steps.", "network"),
+    HP("rel_pos_bias", True, ["boolean"], "bool", """
+       Learned relative-position bias in every attention layer: one value per
+       head and offset up to 16 tokens, then one per logarithmic bucket of
+       offsets up to 256 (T5 style), so that every offset the stem produces
+       has its own or its bucket's bias.""", "network"),
+    HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
+       Masked pooling over real steps (any length at predict time), or the
+       reference's flatten head (series no longer than those seen in fit).""", "network"),
+    # ---------------------------------------------------------------- optimisation
+    HP("weight_decay", 1e-2, [_real(0)], "float", "Decoupled weight decay on weight matrices.", "training"),
+    HP("optimizer", "adamw", [StrOptions(set(OPTIMIZERS))], '{"adamw", "radam", "adam"}', """
+       Optimiser; the reference uses RAdam.""", "training"),
+    HP("grad_clip", 4.0, [_real(0, closed="neither"), None], "float or None", """
+       Gradient norm clipping, as in the reference.""", "training"),
+    HP("label_smoothing", 0.0, [_real(0, 1)], "float", "Label smoothing of the cross-entropy.",
+       "training", ("classification",)),
+    HP("loss", "mse", [StrOptions({"mse", "huber"})], '{"mse", "huber"}', """
+       Loss on the standardised targets: mean squared error, or Huber (less
+       pulled by outlying targets).""", "training", ("regression",), ("single", "ensemble")),
+    HP("class_weight", None, [StrOptions({"balanced"}), dict, None], '"balanced", dict or None', """
+       Class weights of the loss.""", "estimator", ("classification",)),
+    HP("augmentation", "none", [StrOptions({"none", "light", "full"})], '{"none", "light", "full"}', """
+       Random label-preserving changes of each training batch: "light"
+       scales each channel's amplitude and adds a little noise; "full" also
+       cuts a random window of 90% of the series and stretches it back
+       (window slicing).""", "estimator"),
+    HP("early_stopping", False, ["boolean"], "bool", """
+       Hold out ``validation_fraction`` of the training data (stratified for
+       classification), stop after ``n_iter_no_change`` epochs without a lower
+       validation loss and restore the best weights.""", "training"),
+    HP("validation_fraction", 0.1, [_real(0, 1, closed="neither")], "float", """
+       Share of the training data held out when ``early_stopping`` is on.""", "estimator"),
+    HP("n_iter_no_change", 20, [_int(1)], "int", "Patience of early stopping, in epochs.", "training"),
+    HP("tol", 1e-4, [_real(0)], "float", """
+       Smallest fall of the validation loss that counts as an improvement.""", "training"),
+    # ---------------------------------------------------------------- running
+    HP("warm_start", False, ["boolean"], "bool", """
+       Continue training the fitted network on the next ``fit`` instead of
+       starting again (channels and classes must match).""", "estimator", kinds=("single",)),
+    HP("device", "auto", [str, "torch.device"], '{"auto", "cpu", "cuda"} or str', """
+       Where to train and predict; "auto" picks a GPU when there is one.
+       "cpu" never touches a GPU.""", "estimator"),
+    HP("mixed_precision", True, ["boolean"], "bool", "bfloat16 autocast on GPU; ignored on CPU.", "training"),
+    HP("callbacks", None, [list, tuple, None], "sequence of callables or None", """
+       Each is called with the epoch's history record after every
+       epoch.""", "estimator"),
+    HP("random_state", None, ["random_state"], "int, RandomState or None", """
+       Seeds independent streams for initialisation, dropout, shuffling,
+       augmentation and the validation split. The same seed and data give the same predictions
+       on one machine (on CPU; GPU convolutions are not deterministic).""", "estimator"),
+    HP("verbose", 0, ["verbose"], "int", "0 prints nothing; 1 shows a progress bar over epochs.", "estimator"),
+)
+
+
+def for_task(task: str, kind: str = "single") -> tuple[HyperParameter, ...]:
+    """The rows an estimator of ``task`` and ``kind`` takes, in table order."""
+    return tuple(p for p in HYPER_PARAMETERS if task in p.tasks and kind in p.kinds)
+
+
+def by_destination(params: Iterable[HyperParameter], destination: str) -> tuple[str, ...]:
+    if destination not in DESTINATIONS:
+        raise ValueError(f"unknown destination {destination!r}")
+    return tuple(p.name for p in params if p.destination == destination)
+
+
+def parameter_constraints(params: Iterable[HyperParameter]) -> dict:
+    import torch
+
+    def resolve(c):
+        return torch.device if c == "torch.device" else c
+
+    return {p.name: [resolve(c) for c in p.constraints] for p in params}
+
+
+def parameters_section(params: Iterable[HyperParameter], indent: str = "    ") -> str:
+    """The numpydoc ``Parameters`` section of ``params``."""
+    body = "\n".join(p.docstring() for p in params)
+    return textwrap.indent(f"Parameters\n----------\n{body}\n", indent)
+
+
+def make_init(params: tuple[HyperParameter, ...], after: Callable | None = None):
+    """An ``__init__`` that stores ``params`` under their names and nothing else.
+
+    Its ``__signature__`` lists every parameter with its default (keyword or
+    positional, in table order), which is what ``get_params``, ``clone`` and
+    the ecosystems' constructor checks read. ``after(self)`` runs last (the
+    aeon and sktime bases need their own ``__init__``).
+    """
+    names = [p.name for p in params]
+    defaults = {p.name: p.default for p in params}
+    signature = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[n]) for n in names]
+    )
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        for name in names:
+            setattr(self, name, bound.arguments.get(name, defaults[name]))
+        if after is not None:
+            after(self)
+
+    __init__.__signature__ = signature
+    __init__.__doc__ = "Store the parameters; see the class docstring."
+    return __init__
+
+
+class FromTable:
+    """Mixin: a subclass that sets ``_task`` (and ``_kind``) gets its ``__init__``,
+    ``_parameter_constraints`` and the ``Parameters`` section of its docstring
+    (at a line ``{parameters}``) from the table. A user's subclass that sets
+    neither keeps what its parent generated."""
+
+    _task: str | None = None
+    _kind: str = "single"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_task" not in cls.__dict__:
+            return
+        params = for_task(cls._task, cls._kind)
+        cls._hyper_parameters = params
+        cls.__init__ = make_init(params)
+        cls._parameter_constraints = parameter_constraints(params)
+        if cls.__doc__ and "    {parameters}\n" in cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace("    {parameters}\n", parameters_section(params))

@@ -1,0 +1,117 @@
+"""``EADCTransformerRegressor``: the same network and training, for a numeric target."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.model_selection import train_test_split
+
+from tsevo.data.validation import check_targets
+from tsevo.estimators._base import BaseEADC
+
+
+class EADCTransformerRegressor(RegressorMixin, BaseEADC):
+    """EA-DC-Transformer time-series extrinsic regressor (Wang et al., TPAMI 2023).
+
+    The network, inputs, training loop, persistence, ``transform`` and
+    ``attention_maps`` of :class:`EADCTransformerClassifier`, with a linear
+    output per target. Targets are standardised with the training mean and
+    standard deviation inside ``fit`` and restored at predict; the loss is
+    the mean squared error (or Huber) on the standardised targets, and early
+    stopping watches the validation loss. ``score`` is R², as in scikit-learn.
+
+    {parameters}
+    Attributes
+    ----------
+    n_targets_ : int
+        Targets per case (1 for a 1-D ``y``).
+    target_mean_, target_scale_ : ndarray of shape (n_targets,)
+        Training statistics used to standardise the targets.
+    n_features_in_ : int
+        Columns of X for 2-D input (timepoints), else the number of channels.
+    n_channels_ : int
+        Channels of the training series.
+    n_timepoints_ : int
+        Longest training series.
+    patch_size_ : int
+        Steps per token chosen for the stem.
+    module_ : EADCTransformer
+        The trained network, in eval mode.
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``train_loss``, ``lr``, ``seconds``
+        and, with early stopping, ``valid_loss`` and ``valid_rmse`` (in the
+        targets' units).
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    interrupted_ : bool
+        Whether training was stopped by Ctrl-C.
+    device_ : str
+        Device the network lives on.
+
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo import EADCTransformerRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _task = "regression"
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> EADCTransformerRegressor:
+        """Train on series ``X`` with numeric targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like, list of arrays or DataFrame
+            Series in any format :class:`EADCTransformerClassifier` accepts.
+        y : array-like of shape (n_cases,) or (n_cases, n_targets)
+            Finite numeric targets.
+
+        Returns
+        -------
+        self : EADCTransformerRegressor
+        """
+        return self._fit(X, y)
+
+    def _prepare_targets(self, y, n_cases: int, continuing: bool) -> tuple[np.ndarray, dict]:
+        targets = check_targets(y, n_cases)
+        columns = targets.reshape(n_cases, -1)
+        if continuing:
+            if columns.shape[1] != self.n_targets_:
+                raise ValueError(
+                    f"warm_start=True continues the fitted network, which has {self.n_targets_} "
+                    f"target(s); got {columns.shape[1]}"
+                )
+            mean, scale = self.target_mean_, self.target_scale_
+        else:
+            mean, scale = columns.mean(axis=0), columns.std(axis=0)
+        state = {
+            "n_targets_": columns.shape[1], "target_mean_": mean, "target_scale_": scale,
+            "target_ndim_": targets.ndim, "n_network_outputs": columns.shape[1],
+        }
+        return ((columns - mean) / scale).astype(np.float32), state
+
+    def _validation_split(self, targets: np.ndarray, n_valid: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        return train_test_split(np.arange(len(targets)), test_size=n_valid, random_state=seed)
+
+    def _loss_options(self, train_targets: np.ndarray, target_state: dict) -> dict:
+        scale = torch.as_tensor(target_state["target_scale_"], dtype=torch.float32)
+        return {"task": "regression", "loss": self.loss, "target_scale": scale}
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, ``(n_cases,)`` or ``(n_cases, n_targets)`` like the ``y`` of fit."""
+        outputs = self._outputs(X).numpy() * self.target_scale_ + self.target_mean_
+        return outputs[:, 0] if self.target_ndim_ == 1 else outputs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
