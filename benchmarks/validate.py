@@ -26,7 +26,8 @@ import numpy as np
 
 # name -> estimator parameters changed from the defaults
 CONFIGS: dict[str, dict] = {
-    "defaults": {},
+    "defaults": {},  # the estimator's defaults at the time of the run (min_steps=0 before it became 1000)
+    "min_steps0": {"min_steps": 0},
     # the relative-position bias before it was bucketed: one bias per offset, clipped at +-32 tokens
     "clipped_rel_pos": {},
     # max_epochs="auto" with at least 1,000 optimisation steps (today: no minimum)

@@ -64,3 +64,27 @@ def test_errors_are_short_and_exit_non_zero(runner, args, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_regression_follows_from_the_data_and_the_model(runner, tmp_path):
+    result = runner.invoke(main, ["evaluate", "-d", "Covid3Month", *FAST_PARAMS])
+    assert result.exit_code == 0, result.output
+    assert "rmse" in result.output and "r2" in result.output and "accuracy" not in result.output
+    model = tmp_path / "reg.pt"
+    result = runner.invoke(main, ["fit", "-d", "Covid3Month", *FAST_PARAMS, "-o", str(model)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["predict", "-m", str(model), "-d", "Covid3Month"])
+    assert result.exit_code == 0, result.output
+    assert "rmse" in result.output and len(result.output.strip().splitlines()) == 61 + 1
+
+
+def test_benchmark_regression(runner, tmp_path):
+    out = tmp_path / "tser"
+    result = runner.invoke(main, ["benchmark", "--task", "regression", "--datasets", "Covid3Month",
+                                  "--estimators", "eadc,ridge", "--output", str(out), *FAST_PARAMS])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    assert "RMSE on the test split" in report and "mean rmse / best rmse" in report
+    result = runner.invoke(main, ["benchmark", "--task", "regression", "--datasets", "Covid3Month",
+                                  "--estimators", "multirockethydra", "--output", str(out)])
+    assert result.exit_code == 2 and "unknown estimator" in result.output

@@ -1,4 +1,7 @@
-"""Command line: ``tsevo evaluate``, ``fit``, ``predict``.
+"""Command line: ``tsevo evaluate``, ``fit``, ``predict``, ``plot-attention``, ``benchmark``.
+
+Classification or regression follows from the data (regression files carry
+numeric targets) or from the saved model.
 
 Built on click (a well-kept CLI library) for help texts, option parsing and
 short error messages.
@@ -27,13 +30,48 @@ def _parse_params(pairs: tuple[str, ...]) -> dict:
     return params
 
 
-def _make_classifier(params: dict, seed: int, verbose: int):
-    from tsevo import EADCTransformerClassifier
+def _is_regression(y) -> bool:
+    """Regression files (``@targetLabel true``) come back with float targets."""
+    import numpy as np
 
+    return np.asarray(y).dtype.kind == "f"
+
+
+def _make_estimator(params: dict, seed: int, verbose: int, regression: bool):
+    from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
+
+    cls = EADCTransformerRegressor if regression else EADCTransformerClassifier
     try:
-        return EADCTransformerClassifier(random_state=seed, verbose=verbose, **params)
+        return cls(random_state=seed, verbose=verbose, **params)
     except TypeError as err:
         raise click.BadParameter(str(err), param_hint="--param") from None
+
+
+def _load_model(path: str):
+    """The classifier or regressor saved in ``path``."""
+    from pathlib import Path
+
+    from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
+    from tsevo.estimators._persistence import _read_payload
+
+    try:
+        saved = _read_payload(Path(path)).get("class")
+        cls = EADCTransformerRegressor if saved == EADCTransformerRegressor.__name__ else EADCTransformerClassifier
+        return cls.load(path)
+    except (FileNotFoundError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _score_text(estimator, X, y) -> str:
+    """Accuracy for a classifier; RMSE and R2 for a regressor."""
+    import numpy as np
+
+    predictions = _checked(estimator.predict, X)
+    if _is_regression(y) and hasattr(estimator, "target_mean_"):
+        rmse = float(np.sqrt(np.mean((predictions - y) ** 2)))
+        r2 = 1 - ((y - predictions) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+        return f"rmse {rmse:.4g} | r2 {r2:.4f}"
+    return f"accuracy {(predictions == y).mean():.4f}"
 
 
 def _load(dataset: str, split: str, data_dir: str | None):
@@ -42,7 +80,7 @@ def _load(dataset: str, split: str, data_dir: str | None):
     try:
         if dataset.endswith(".ts"):
             return load_ts(dataset)
-        return load_uea(dataset, split=split, data_dir=data_dir)
+        return load_uea(dataset, split=split, data_dir=data_dir)  # float targets for regression files
     except FileNotFoundError as err:
         raise click.ClickException(str(err)) from None
 
@@ -65,7 +103,7 @@ params_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tsevo")
 def main() -> None:
-    """tsevo: time-series classification with the EA-DC-Transformer."""
+    """tsevo: time-series classification and regression with the EA-DC-Transformer."""
 
 
 def training_options(command):
@@ -83,18 +121,18 @@ def training_options(command):
 @training_options
 @click.option("--save", type=click.Path(dir_okay=False), default=None, help="Save the model here.")
 def evaluate(dataset, data_dir, params, seed, verbose, save) -> None:
-    """Train on the TRAIN split and report accuracy on the TEST split."""
+    """Train on the TRAIN split and report accuracy (or RMSE and R2) on the TEST split."""
     X_train, y_train = _load(dataset, "train", data_dir)
     X_test, y_test = _load(dataset, "test", data_dir)
-    clf = _make_classifier(_parse_params(params), seed, verbose)
+    clf = _make_estimator(_parse_params(params), seed, verbose, _is_regression(y_train))
     start = time.perf_counter()
     _fit(clf, X_train, y_train)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    accuracy = clf.score(X_test, y_test)
+    score = _score_text(clf, X_test, y_test)
     predict_seconds = time.perf_counter() - start
     click.echo(
-        f"{dataset}: accuracy {accuracy:.4f} | fit {fit_seconds:.1f} s ({clf.n_iter_} epochs) "
+        f"{dataset}: {score} | fit {fit_seconds:.1f} s ({clf.n_iter_} epochs) "
         f"| predict {predict_seconds:.2f} s | train {len(y_train)} / test {len(y_test)} cases"
     )
     if save:
@@ -109,7 +147,7 @@ def evaluate(dataset, data_dir, params, seed, verbose, save) -> None:
 def fit(dataset, data_dir, params, seed, verbose, output) -> None:
     """Train on a dataset's TRAIN split (or a .ts file) and save the model."""
     X, y = _load(dataset, "train", data_dir)
-    clf = _make_classifier(_parse_params(params), seed, verbose)
+    clf = _make_estimator(_parse_params(params), seed, verbose, _is_regression(y))
     _fit(clf, X, y)
     clf.save(output)
     click.echo(f"trained {clf.n_iter_} epochs on {len(y)} cases; model saved to {output}")
@@ -122,17 +160,12 @@ def fit(dataset, data_dir, params, seed, verbose, output) -> None:
 @data_dir_option
 @click.option("--split", type=click.Choice(["train", "test"]), default="test", show_default=True)
 def predict(model, dataset, data_dir, split) -> None:
-    """Print one predicted label per case; the accuracy goes to stderr."""
-    from tsevo import EADCTransformerClassifier
-
-    try:
-        clf = EADCTransformerClassifier.load(model)
-    except (FileNotFoundError, ValueError) as err:
-        raise click.ClickException(str(err)) from None
+    """Print one prediction per case; the accuracy (or RMSE and R2) goes to stderr."""
+    clf = _load_model(model)
     X, y = _load(dataset, split, data_dir)
     predictions = _checked(clf.predict, X)
     click.echo("\n".join(str(p) for p in predictions))
-    click.echo(f"accuracy {(predictions == y).mean():.4f}", err=True)
+    click.echo(_score_text(clf, X, y), err=True)
 
 
 @main.command("plot-attention")
@@ -149,13 +182,9 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
     import matplotlib
 
     matplotlib.use("Agg")
-    from tsevo import EADCTransformerClassifier
     from tsevo.plotting import plot_attention_evolution
 
-    try:
-        clf = EADCTransformerClassifier.load(model)
-    except (FileNotFoundError, ValueError) as err:
-        raise click.ClickException(str(err)) from None
+    clf = _load_model(model)
     X, y = _load(dataset, split, data_dir)
     if not 0 <= case_index < len(y):
         raise click.BadParameter(f"{case_index} is not in [0, {len(y)})", param_hint="--case")
@@ -181,25 +210,28 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), repeatable; peers keep theirs.")
-def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published, params) -> None:
+@click.option("--task", type=click.Choice(["classification", "regression"]), default="classification",
+              show_default=True, help="Regression reads TSER problems and scores RMSE, MAE and R2.")
+def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published, params, task) -> None:
     """Run estimators over UEA/UCR problems; resumable; writes results.csv and results.md."""
     from tsevo.benchmark import run_benchmark
     from tsevo.benchmark._estimators import check_estimator_names
 
     names = [e.strip() for e in estimators.split(",") if e.strip()]
     try:
-        check_estimator_names(names)
+        check_estimator_names(names, task)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--estimators") from None
     command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     results = run_benchmark(
         [d.strip() for d in datasets.split(",") if d.strip()], names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
-        params=_parse_params(params),
+        params=_parse_params(params), task=task,
     )
     ok = results[results["error"] == ""]
-    for name, accuracy in ok.groupby("estimator")["accuracy"].mean().items():
-        click.echo(f"{name}: mean accuracy {accuracy:.4f} over {ok[ok.estimator == name].shape[0]} cells")
+    metric = "accuracy" if task == "classification" else "rmse"
+    for name, score in ok.groupby("estimator")[metric].mean().items():
+        click.echo(f"{name}: mean {metric} {score:.4f} over {ok[ok.estimator == name].shape[0]} cells")
     click.echo(f"results in {output}/results.csv and {output}/results.md")
 
 

@@ -139,7 +139,8 @@ def test_series_shorter_than_a_peers_minimum_are_padded_and_reported(basic_motio
     X_train, y_train, X_test, y_test = basic_motions
     short_train, short_test = X_train[:, :, :8], X_test[:, :, :8]  # 8 steps: below MiniRocket's 9
     peer = make_estimator("minirocket", 0)
-    train, test, padded_to = prepare_for(peer, "minirocket", short_train, short_test)
+    train, test, padded_to, imputed = prepare_for(peer, "minirocket", short_train, short_test)
+    assert not imputed
     assert padded_to == 9 and train.shape[-1] == test.shape[-1] == 9
     assert (train[..., 8] == 0).all() and np.array_equal(train[..., :8], short_train)
     assert peer.fit(train, y_train).score(test, y_test) > 0.25
@@ -151,4 +152,21 @@ def test_series_shorter_than_a_peers_minimum_are_padded_and_reported(basic_motio
          "padded_to": "", "error": ""},
     ])
     report = write_report(rows, tmp_path).read_text()
-    assert "## Padding" in report and "minirocket on Short: to 9 steps" in report
+    assert "## Padding" in report and "minirocket on Short: padded to 9 steps" in report
+
+
+def test_missing_values_are_interpolated_for_peers_that_take_no_nan(shared_uea):
+    from tsevo.benchmark import make_estimator
+    from tsevo.benchmark._runner import prepare_for
+
+    ucr = shared_uea.parent / "ucr"
+    if not (ucr / "DodgerLoopDay").is_dir():
+        pytest.skip("DodgerLoopDay not in the development data")
+    X_train, y_train, X_test, y_test = load_split("DodgerLoopDay", 0, str(ucr))
+    assert np.isnan(X_train).any()
+    peer = make_estimator("minirocket", 0)
+    train, test, _, imputed = prepare_for(peer, "minirocket", X_train, X_test)
+    assert imputed and not np.isnan(train).any() and not np.isnan(test).any()
+    assert peer.fit(train, y_train).score(test, y_test) > 0.4
+    _, _, _, eadc_imputed = prepare_for(make_estimator("eadc", 0), "eadc", X_train, X_test)
+    assert not eadc_imputed  # tsevo reads NaN as missing itself

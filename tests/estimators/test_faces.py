@@ -30,6 +30,7 @@ class MySktimeEADC(SktimeEADC):
 
 @pytest.mark.parametrize("face", [
     AeonEADC, MyAeonEADC, aeon_faces.EADCEnsembleClassifier, aeon_faces.EADCHybridClassifier,
+    aeon_faces.EADCTransformerRegressor,
 ])
 def test_aeon_check_estimator_passes(face):
     from aeon.testing.estimator_checking import check_estimator
@@ -44,6 +45,7 @@ def test_aeon_check_estimator_passes(face):
 
 @pytest.mark.parametrize("face", [
     SktimeEADC, MySktimeEADC, sktime_faces.EADCEnsembleClassifier, sktime_faces.EADCHybridClassifier,
+    sktime_faces.EADCTransformerRegressor,
 ])
 def test_sktime_check_estimator_passes(face):
     from sktime.utils.estimator_checks import check_estimator

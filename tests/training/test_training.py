@@ -155,7 +155,10 @@ def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions):
     assert clf.n_iter_ == 0 and clf.predict(X_test).shape == (len(X_test),)
 
 
-@pytest.mark.parametrize("n_cases, epochs", [(40, 100), (500, 100), (1000, 50), (7500, 7), (10_000, 5), (10**6, 5)])
-def test_auto_epochs_shrink_for_large_problems(n_cases, epochs):
+@pytest.mark.parametrize("n_cases, epochs", [
+    (12, 1000), (40, 334), (500, 100), (1000, 50), (7500, 7), (10_000, 5), (10**6, 5),
+])
+def test_auto_epochs_take_at_least_min_steps_and_shrink_for_large_problems(n_cases, epochs):
     assert EADCTransformerClassifier()._epochs(n_cases) == epochs
+    assert EADCTransformerClassifier(min_steps=0)._epochs(n_cases) == min(100, max(5, -(-50_000 // n_cases)))
     assert EADCTransformerClassifier(max_epochs=3)._epochs(n_cases) == 3

@@ -1,18 +1,26 @@
-"""Estimators of the benchmark, by name: ours and the strongest peers from aeon."""
+"""Estimators of the benchmark, by task and name: ours and the strongest peers from aeon."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-ESTIMATORS: dict[str, Callable[[int], object]] = {}
+TASKS = ("classification", "regression")
+ESTIMATORS: dict[str, Callable[[int], object]] = {}  # classification
+REGRESSORS: dict[str, Callable[[int], object]] = {}
 # shortest series an estimator accepts; shorter ones are zero-padded at the end to it
 MIN_LENGTH: dict[str, int] = {}
 
 
-def register(name: str, min_length: int = 1):
+def registry(task: str) -> dict[str, Callable[[int], object]]:
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
+    return ESTIMATORS if task == "classification" else REGRESSORS
+
+
+def register(name: str, min_length: int = 1, task: str = "classification"):
     def decorator(factory):
-        ESTIMATORS[name] = factory
-        MIN_LENGTH[name] = min_length
+        registry(task)[name] = factory
+        MIN_LENGTH[name] = max(MIN_LENGTH.get(name, 1), min_length)
         return factory
 
     return decorator
@@ -90,22 +98,80 @@ def one_nn_dtw(seed: int):
     return KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1)
 
 
-def check_estimator_names(names: list[str]) -> None:
+# ---------------------------------------------------------------- regression
+@register("eadc", task="regression")
+def eadc_regressor(seed: int):
+    """The EA-DC-Transformer regressor with its defaults."""
+    from tsevo import EADCTransformerRegressor
+
+    return EADCTransformerRegressor(random_state=seed)
+
+
+@register("minirocket", min_length=9, task="regression")
+def minirocket_regressor(seed: int):
+    from aeon.regression.convolution_based import MiniRocketRegressor
+
+    return MiniRocketRegressor(random_state=seed)
+
+
+@register("multirocket", min_length=10, task="regression")
+def multirocket_regressor(seed: int):
+    from aeon.regression.convolution_based import MultiRocketRegressor
+
+    return MultiRocketRegressor(random_state=seed)
+
+
+@register("rocket", task="regression")
+def rocket_regressor(seed: int):
+    from aeon.regression.convolution_based import RocketRegressor
+
+    return RocketRegressor(random_state=seed)
+
+
+@register("drcif", min_length=4, task="regression")
+def drcif_regressor(seed: int):
+    from aeon.regression.interval_based import DrCIFRegressor
+
+    return DrCIFRegressor(random_state=seed, n_estimators=200)
+
+
+@register("freshprince", task="regression")
+def freshprince_regressor(seed: int):
+    from aeon.regression.feature_based import FreshPRINCERegressor
+
+    return FreshPRINCERegressor(random_state=seed)
+
+
+@register("quant", min_length=4, task="regression")
+def quant_regressor(seed: int):
+    from aeon.regression.interval_based import QUANTRegressor
+
+    return QUANTRegressor(random_state=seed)
+
+
+@register("ridge", task="regression")
+def ridge_regressor(seed: int):
+    """The floor: ridge regression on the flattened, standardised series."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    def flatten(X):
+        return X.reshape(len(X), -1)
+
+    alphas = [10.0**k for k in range(-3, 4)]
+    return make_pipeline(FunctionTransformer(flatten), StandardScaler(), RidgeCV(alphas=alphas))
+
+
+def check_estimator_names(names: list[str], task: str = "classification") -> None:
     """``ValueError`` naming every unknown estimator and listing the known ones."""
-    unknown = [name for name in names if name not in ESTIMATORS]
+    known = registry(task)
+    unknown = [name for name in names if name not in known]
     if unknown:
-        raise ValueError(f"unknown estimator(s) {unknown}; known: {', '.join(ESTIMATORS)}")
+        raise ValueError(f"unknown estimator(s) {unknown} for {task}; known: {', '.join(known)}")
 
 
-def make_estimator(name: str, seed: int):
+def make_estimator(name: str, seed: int, task: str = "classification"):
     """A fresh estimator by name; ``ValueError`` lists the known names."""
-    check_estimator_names([name])
-    return ESTIMATORS[name](seed)
-
-
-def handles_unequal_length(estimator) -> bool:
-    """Whether the estimator takes series of unequal length (aeon's tag; ours do)."""
-    get_tag = getattr(estimator, "get_tag", None)
-    if get_tag is None:
-        return True  # tsevo's scikit-learn core reads lists of unequal length
-    return bool(get_tag("capability:unequal_length", raise_error=False, tag_value_default=False))
+    check_estimator_names([name], task)
+    return registry(task)[name](seed)

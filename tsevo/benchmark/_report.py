@@ -14,30 +14,31 @@ def accuracy_table(results: pd.DataFrame, metric: str = "accuracy") -> pd.DataFr
     return ok.pivot_table(index="dataset", columns="estimator", values=metric, aggfunc="mean")
 
 
-def average_ranks(table: pd.DataFrame) -> pd.Series:
+def average_ranks(table: pd.DataFrame, higher_is_better: bool = True) -> pd.Series:
     """Average rank (1 = best, ties shared) over datasets every estimator finished."""
     complete = table.dropna()
-    return complete.rank(axis=1, ascending=False).mean().sort_values()
+    return complete.rank(axis=1, ascending=not higher_is_better).mean().sort_values()
 
 
-def read_published(path: str | os.PathLike) -> pd.DataFrame:
-    """Published accuracies as a table with columns named ``NAME (published)``."""
+def read_published(path: str | os.PathLike, metric: str = "accuracy") -> pd.DataFrame:
+    """Published scores as a table with columns named ``NAME (published)``."""
     published = pd.read_csv(path)
-    missing = {"dataset", "estimator", "accuracy", "source"} - set(published.columns)
+    missing = {"dataset", "estimator", metric, "source"} - set(published.columns)
     if missing:
         raise ValueError(f"{path} lacks the columns {sorted(missing)}")
-    table = published.pivot_table(index="dataset", columns="estimator", values="accuracy")
+    table = published.pivot_table(index="dataset", columns="estimator", values=metric)
     table.columns = [f"{c} (published)" for c in table.columns]
     return table
 
 
-def _markdown(table: pd.DataFrame, bold_best_of: list[str]) -> list[str]:
+def _markdown(table: pd.DataFrame, bold_best_of: list[str], higher_is_better: bool = True,
+              digits: int = 3) -> list[str]:
     lines = ["| dataset | " + " | ".join(table.columns) + " |", "|---" * (len(table.columns) + 1) + "|"]
     for dataset, row in table.iterrows():
-        best = row[bold_best_of].max()
+        best = row[bold_best_of].max() if higher_is_better else row[bold_best_of].min()
         cells = []
         for col, value in row.items():
-            text = "" if pd.isna(value) else f"{value:.3f}"
+            text = "" if pd.isna(value) else (f"{value:.{digits}g}" if digits > 3 else f"{value:.{digits}f}")
             cells.append(f"**{text}**" if col in bold_best_of and text and value == best else text)
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
     return lines
@@ -61,7 +62,7 @@ def _mean_cell(column: pd.Series) -> str:
     return f"{column.mean():.3f}" + (f" (n={count})" if count < len(column) else "")
 
 
-def plot_cd(table: pd.DataFrame, path: Path) -> bool:
+def plot_cd(table: pd.DataFrame, path: Path, lower_better: bool = False) -> bool:
     """Critical-difference diagram (aeon: Friedman, then Wilcoxon-Holm cliques).
 
     Returns False when there is too little data: the Friedman test needs at
@@ -75,60 +76,67 @@ def plot_cd(table: pd.DataFrame, path: Path) -> bool:
     import matplotlib.pyplot as plt
     from aeon.visualisation import plot_critical_difference
 
-    fig, _ = plot_critical_difference(complete.to_numpy(), list(complete.columns))
+    fig, _ = plot_critical_difference(complete.to_numpy(), list(complete.columns), lower_better=lower_better)
     fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return True
 
 
 def _padding_note(results: pd.DataFrame) -> list[str]:
-    """Say where an estimator's series were zero-padded at the end, and to what length."""
-    if "padded_to" not in results:
+    """Say where an estimator's series were changed to suit it: zero-padded at
+    the end (and to what length), or missing values interpolated."""
+    padded = results[pd.to_numeric(results.get("padded_to"), errors="coerce").notna()] \
+        if "padded_to" in results else results.iloc[:0]
+    imputed = results[results["imputed"].astype(str) == "True"] if "imputed" in results else results.iloc[:0]
+    if padded.empty and imputed.empty:
         return []
-    padded = results[pd.to_numeric(results["padded_to"], errors="coerce").notna()]
-    if padded.empty:
-        return []
-    lines = ["", "## Padding", "",
+    lines = ["", "## Padding and missing values", "",
              "Series were zero-padded at the end for these cells (unequal lengths for an estimator "
-             "that needs equal ones, or series shorter than its minimum length):", ""]
+             "that needs equal ones, or series shorter than its minimum length), or their missing "
+             "values linearly interpolated (for an estimator that takes no NaN):", ""]
     for (dataset, estimator), group in padded.groupby(["dataset", "estimator"]):
-        lines.append(f"- {estimator} on {dataset}: to {int(float(group['padded_to'].iloc[0]))} steps")
+        lines.append(f"- {estimator} on {dataset}: padded to {int(float(group['padded_to'].iloc[0]))} steps")
+    for (dataset, estimator), _ in imputed.groupby(["dataset", "estimator"]):
+        lines.append(f"- {estimator} on {dataset}: missing values interpolated")
     return lines
 
 
+# task -> (metric, higher is better, its name, further metrics in the rank table)
+METRICS = {
+    "classification": ("accuracy", True, "Accuracy", ("balanced_accuracy",)),
+    "regression": ("rmse", False, "RMSE", ("mae", "r2")),
+}
+
+
 def write_report(
-    results: pd.DataFrame, out: Path, published: str | os.PathLike | None = None, command: str | None = None
+    results: pd.DataFrame,
+    out: Path,
+    published: str | os.PathLike | None = None,
+    command: str | None = None,
+    task: str = "classification",
 ) -> Path:
     """Write ``results.md`` (and ``cd.png``) into ``out``."""
-    table = accuracy_table(results)
+    metric, higher, label, extras = METRICS[task]
+    table = accuracy_table(results, metric)
     measured = list(table.columns)
     lines = ["# Benchmark results", ""]
     if command:
         lines += ["Produced by:", "", "```bash", command, "```", ""]
     resamples = results.groupby("estimator")["resample"].nunique()
     lines += [
-        "Accuracy on the test split, mean over resamples "
+        f"{label} on the test split, mean over resamples "
         f"({', '.join(f'{e}: {resamples[e]}' for e in measured)}); best measured value per dataset in bold.",
         "",
     ]
     shown = table
     if published is not None:
-        shown = table.join(read_published(published), how="left")
+        shown = table.join(read_published(published, metric), how="left")
         lines += ["Columns marked *(published)* are reported results, not measured here.", ""]
-    lines += _markdown(shown, measured)
+    lines += _markdown(shown, measured, higher, digits=3 if higher else 4)
     lines.append("| **mean** | " + " | ".join(_mean_cell(shown[c]) for c in shown.columns) + " |")
-    ranks = average_ranks(table)
-    lines += ["", "## Average rank (1 = best)", "",
-              "| estimator | average rank | mean accuracy | mean balanced accuracy | total fit s |",
-              "|---|---|---|---|---|"]
-    fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
-    balanced = accuracy_table(results, "balanced_accuracy") if "balanced_accuracy" in results else None
-    for estimator, rank in ranks.items():
-        mean_balanced = "" if balanced is None else f"{balanced[estimator].mean():.3f}"
-        lines.append(f"| {estimator} | {rank:.2f} | {table[estimator].mean():.3f} | {mean_balanced} | "
-                     f"{fit_seconds[estimator]:.0f} |")
+    lines += _rank_table(results, table, higher, metric, extras)
     lines += _padding_note(results)
-    if plot_cd(table, out / "cd.png"):
+    if plot_cd(table, out / "cd.png", lower_better=not higher):
         lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
                   "Wilcoxon signed-rank tests with Holm correction (alpha 0.1); estimators joined by a bar "
                   "are not significantly different."]
@@ -142,6 +150,26 @@ def write_report(
     path = out / "results.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric: str, extras) -> list[str]:
+    """Average rank, mean scores and total fit seconds per estimator; for a lower-is-better
+    score, also its mean ratio to the best estimator on each problem."""
+    extras = [e for e in extras if e in results]
+    relative = None if higher else table.div(table.min(axis=1), axis=0)
+    header = ["estimator", "average rank", f"mean {metric}", *(f"mean {e}" for e in extras)]
+    header += [] if higher else [f"mean {metric} / best {metric}"]
+    lines = ["", "## Average rank (1 = best)", "", "| " + " | ".join([*header, "total fit s"]) + " |",
+             "|---" * (len(header) + 1) + "|"]
+    fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
+    extra_tables = {e: accuracy_table(results, e) for e in extras}
+    digits = 3 if higher else 4
+    for estimator, rank in average_ranks(table, higher).items():
+        cells = [estimator, f"{rank:.2f}", f"{table[estimator].mean():.{digits}g}"]
+        cells += [f"{extra_tables[e][estimator].mean():.3f}" for e in extras]
+        cells += [] if relative is None else [f"{relative[estimator].mean():.3f}"]
+        lines.append("| " + " | ".join([*cells, f"{fit_seconds[estimator]:.0f}"]) + " |")
+    return lines
 
 
 __all__ = ["accuracy_table", "average_ranks", "plot_cd", "read_published", "write_report"]

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tsevo.benchmark._estimators import check_estimator_names, handles_unequal_length, make_estimator, min_length
+import numpy as np
+
+from tsevo.benchmark._estimators import check_estimator_names, make_estimator, min_length
 
 COLUMNS = [
-    "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "fit_seconds",
-    "predict_seconds", "peak_memory_mb", "n_train", "n_test", "padded_to", "error",
+    "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "rmse", "mae", "r2", "fit_seconds",
+    "predict_seconds", "peak_memory_mb", "n_train", "n_test", "padded_to", "imputed", "error",
 ]
 
 
@@ -31,35 +33,78 @@ class Cell:
         return (self.dataset, self.estimator, self.resample)
 
 
-def load_split(dataset: str, resample: int, data_dir: str | None):
-    """Resample 0: the archive's train/test split. Resample k > 0: a stratified
-    reshuffle of train+test with the same sizes, seeded by k (the bake-off
-    convention, with aeon's ``stratified_resample_data``)."""
-    from tsevo.datasets import load_uea
+def load_split(dataset: str, resample: int, data_dir: str | None, task: str = "classification"):
+    """Resample 0: the archive's train/test split. Resample k > 0: a reshuffle of
+    train+test with the same sizes, seeded by k (the bake-off convention):
+    stratified with aeon's ``stratified_resample_data`` for classification,
+    plain for regression."""
+    from tsevo.datasets import load_tser, load_uea
 
-    X_train, y_train, X_test, y_test = load_uea(dataset, data_dir=data_dir)
+    loader = load_uea if task == "classification" else load_tser
+    X_train, y_train, X_test, y_test = loader(dataset, data_dir=data_dir)
     if resample == 0:
         return X_train, y_train, X_test, y_test
-    from aeon.benchmarking.resampling import stratified_resample_data
+    if task == "classification":
+        from aeon.benchmarking.resampling import stratified_resample_data
 
-    return stratified_resample_data(X_train, y_train, X_test, y_test, random_state=resample)
+        return stratified_resample_data(X_train, y_train, X_test, y_test, random_state=resample)
+    return _plain_resample(X_train, y_train, X_test, y_test, resample)
+
+
+def _plain_resample(X_train, y_train, X_test, y_test, seed: int):
+    order = np.random.default_rng(seed).permutation(len(y_train) + len(y_test))
+    cases = [*X_train, *X_test] if isinstance(X_train, list) or isinstance(X_test, list) else None
+    X = np.concatenate([X_train, X_test]) if cases is None else cases
+    y = np.concatenate([y_train, y_test])
+    train, test = order[: len(y_train)], order[len(y_train):]
+
+    def take(idx):
+        return [X[i] for i in idx] if cases is not None else X[idx]
+
+    return take(train), y[train], take(test), y[test]
+
+
+def _scores(task: str, y_test, predictions) -> dict:
+    from sklearn import metrics
+
+    if task == "classification":
+        return {"accuracy": metrics.accuracy_score(y_test, predictions),
+                "balanced_accuracy": metrics.balanced_accuracy_score(y_test, predictions)}
+    return {"rmse": float(np.sqrt(metrics.mean_squared_error(y_test, predictions))),
+            "mae": metrics.mean_absolute_error(y_test, predictions),
+            "r2": metrics.r2_score(y_test, predictions)}
 
 
 def prepare_for(estimator, name: str, X_train, X_test):
-    """Zero-pad both splits at the end where the estimator needs it: to their
-    common longest length for estimators without unequal-length support, and
-    to the estimator's minimum length for series shorter than it. Returns the
-    splits and the padded length (None when nothing was padded)."""
-    from tsevo.data.validation import pad_to_length, to_panel
+    """Give each estimator the series it can take: missing values interpolated
+    for estimators without missing-value support, and both splits zero-padded
+    at the end to their common longest length for estimators without
+    unequal-length support, or to the estimator's minimum length for series
+    shorter than it. Returns the splits, the padded length (None when nothing
+    was padded) and whether missing values were interpolated."""
+    from tsevo.data.validation import fill_missing, pad_to_length, to_panel
 
     train, test = to_panel(X_train), to_panel(X_test)  # converted once, padded from the panels
     longest = max(train.max_length, test.max_length)
     unequal = isinstance(X_train, list) or isinstance(X_test, list)
-    needs_equal = unequal and not handles_unequal_length(estimator)
+    needs_equal = unequal and not _has_tag(estimator, "capability:unequal_length")
+    missing = np.isnan(train.values).any() or np.isnan(test.values).any()
+    fill = missing and not _has_tag(estimator, "capability:missing_values")
     length = max(longest, min_length(name))
-    if length == longest and not needs_equal:
-        return X_train, X_test, None
-    return pad_to_length(train, length), pad_to_length(test, length), length
+    if length == longest and not needs_equal and not fill:
+        return X_train, X_test, None, False
+    if fill:
+        train, test = fill_missing(train), fill_missing(test)
+    padded = None if length == longest and not needs_equal else length
+    return pad_to_length(train, length), pad_to_length(test, length), padded, bool(fill)
+
+
+def _has_tag(estimator, tag: str) -> bool:
+    """An aeon capability tag; tsevo's scikit-learn cores take every kind of series."""
+    get_tag = getattr(estimator, "get_tag", None)
+    if get_tag is None:
+        return True
+    return bool(get_tag(tag, raise_error=False, tag_value_default=False))
 
 
 class PeakMemory:
@@ -83,20 +128,19 @@ class PeakMemory:
             self.mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None) -> dict:
+def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None, task: str = "classification") -> dict:
     """Fit and score one estimator on one dataset and resample; errors become a row.
 
     ``params`` are set on tsevo's estimators (those named ``eadc...``)."""
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score
-
     row = {"dataset": cell.dataset, "estimator": cell.estimator, "resample": cell.resample}
     try:
-        X_train, y_train, X_test, y_test = load_split(cell.dataset, cell.resample, data_dir)
-        estimator = make_estimator(cell.estimator, seed=cell.resample)
+        X_train, y_train, X_test, y_test = load_split(cell.dataset, cell.resample, data_dir, task)
+        estimator = make_estimator(cell.estimator, seed=cell.resample, task=task)
         if params and cell.estimator.startswith("eadc"):
             estimator.set_params(**params)
-        X_train, X_test, padded_to = prepare_for(estimator, cell.estimator, X_train, X_test)
+        X_train, X_test, padded_to, imputed = prepare_for(estimator, cell.estimator, X_train, X_test)
         row["padded_to"] = "" if padded_to is None else padded_to
+        row["imputed"] = imputed
         with PeakMemory() as memory:
             start = time.perf_counter()
             estimator.fit(X_train, y_train)
@@ -105,8 +149,7 @@ def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None) -> di
             predictions = estimator.predict(X_test)
             predict_seconds = time.perf_counter() - start
         row.update(
-            accuracy=accuracy_score(y_test, predictions),
-            balanced_accuracy=balanced_accuracy_score(y_test, predictions),
+            **_scores(task, y_test, predictions),
             fit_seconds=fit_seconds, predict_seconds=predict_seconds,
             peak_memory_mb=memory.mb, n_train=len(y_train), n_test=len(y_test), error="",
         )
@@ -147,13 +190,13 @@ def _upgrade_columns(results_csv: Path) -> None:
         old.reindex(columns=COLUMNS, fill_value="").to_csv(results_csv, index=False)
 
 
-def _parallel_results(cells: list[Cell], data_dir, n_jobs: int, scheduler, params=None) -> Iterable[dict]:
+def _parallel_results(cells: list[Cell], data_dir, n_jobs: int, scheduler, params, task) -> Iterable[dict]:
     from joblib import Parallel, delayed, parallel_config
 
-    jobs = (delayed(run_cell)(cell, data_dir, params) for cell in cells)
+    jobs = (delayed(run_cell)(cell, data_dir, params, task) for cell in cells)
     if scheduler is None:
         if n_jobs == 1:
-            yield from (run_cell(cell, data_dir, params) for cell in cells)
+            yield from (run_cell(cell, data_dir, params, task) for cell in cells)
             return
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
         return
@@ -178,6 +221,7 @@ def run_benchmark(
     progress: bool = True,
     command: str | None = None,
     params: dict | None = None,
+    task: str = "classification",
 ):
     """Run every (dataset, estimator, resample) cell not already in ``OUTPUT/results.csv``.
 
@@ -204,6 +248,10 @@ def run_benchmark(
     params : dict or None
         Parameters set on tsevo's estimators (``eadc``, ``eadc-ensemble``, ...),
         for example ``{"min_steps": 1000}``; peers keep their defaults.
+    task : {"classification", "regression"}, default="classification"
+        Classification scores accuracy and balanced accuracy (UEA/UCR
+        problems); regression scores RMSE, MAE and R² (TSER problems, read
+        with ``load_tser``), with regressors of the same names.
 
     Returns
     -------
@@ -215,7 +263,7 @@ def run_benchmark(
 
     from tsevo.benchmark._report import write_report
 
-    check_estimator_names(estimators)  # before any work; a peer that cannot be built fails in its cells
+    check_estimator_names(estimators, task)  # before any work; a peer that cannot be built fails in its cells
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     results_csv = out / "results.csv"
@@ -225,14 +273,15 @@ def run_benchmark(
         if (d, e, r) not in done
     ]
     bar = tqdm(total=len(cells), disable=not progress, desc="cells", unit="cell")
-    for row in _parallel_results(cells, data_dir, n_jobs, scheduler, params):
+    for row in _parallel_results(cells, data_dir, n_jobs, scheduler, params, task):
         _append(results_csv, row)
         bar.update()
+        score = row.get("accuracy", row.get("rmse"))
         bar.set_postfix_str(f"{row['dataset']}/{row['estimator']}: "
-                            + (f"{row['accuracy']:.3f}" if not row.get("error") else "error"))
+                            + (f"{score:.4g}" if not row.get("error") else "error"))
     bar.close()
     results = pd.read_csv(results_csv, keep_default_na=True)
     results["error"] = results["error"].fillna("")
     selected = results[results["dataset"].isin(datasets) & results["estimator"].isin(estimators)]
-    write_report(selected, out, published=published, command=command)
+    write_report(selected, out, published=published, command=command, task=task)
     return results

@@ -318,6 +318,24 @@ class ChannelScaler:
         return values, valid
 
 
+def fill_missing(panel: Panel) -> Panel:
+    """Replace missing values inside each series by linear interpolation along
+    time (the nearest observed value at the edges), for estimators that take no
+    NaN. Padding after each case's end stays NaN. A channel with no observed
+    value in a case becomes 0."""
+    values = panel.values.copy()
+    steps = np.arange(panel.max_length)
+    for case, length in enumerate(panel.lengths):
+        for channel in range(panel.n_channels):
+            series = values[case, channel, :length]
+            missing = np.isnan(series)
+            if missing.all():
+                series[:] = 0.0
+            elif missing.any():
+                series[missing] = np.interp(steps[:length][missing], steps[:length][~missing], series[~missing])
+    return Panel(values=values, lengths=panel.lengths, source=panel.source)
+
+
 def pad_to_length(X, length: int, fill_value: float = 0.0) -> np.ndarray:
     """Right-pad every case to ``length`` steps: a 3-D array for estimators that
     need equal lengths. Padding and missing values become ``fill_value``.

@@ -19,7 +19,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from tsevo.data.validation import ChannelScaler, Panel, to_panel
-from tsevo.estimators._devices import is_gpu_device, resolve_device
+from tsevo.estimators._devices import resolve_device
+from tsevo.estimators._mixins import SeriesTagsMixin
 from tsevo.estimators._params import FromTable, by_destination
 from tsevo.estimators._persistence import PersistenceMixin
 from tsevo.nn import AttentionMaps, EADCTransformer
@@ -64,7 +65,7 @@ def local_rng(device: torch.device, seed: int):
         yield
 
 
-class BaseEADC(FromTable, PersistenceMixin, TransformerMixin, BaseEstimator):
+class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, BaseEstimator):
     """Shared fit, prediction, embeddings and attention maps of the EA-DC estimators.
 
     Subclasses set ``_task`` and implement ``_prepare_targets``,
@@ -307,14 +308,6 @@ class BaseEADC(FromTable, PersistenceMixin, TransformerMixin, BaseEstimator):
                     target[start:stop, :, :t, :t] = layer_map.masked_fill(~allowed, 0).cpu().numpy()
                 start = stop
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        # GPU convolutions and atomics are not deterministic; the CPU path is
-        tags.non_deterministic = is_gpu_device(self.device)
-        return tags
 
 
 def _tensors(scaler: ChannelScaler, panel: Panel, targets: np.ndarray | None = None) -> SeriesTensors:

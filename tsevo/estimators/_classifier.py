@@ -11,9 +11,10 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from tsevo.data.validation import check_labels
 from tsevo.estimators._base import BaseEADC
+from tsevo.estimators._mixins import LabelsFromProbaMixin
 
 
-class EADCTransformerClassifier(ClassifierMixin, BaseEADC):
+class EADCTransformerClassifier(LabelsFromProbaMixin, ClassifierMixin, BaseEADC):
     """EA-DC-Transformer time-series classifier (Wang et al., TPAMI 2023).
 
     Dilated causal convolutions augmented with evolving self-attention: each
@@ -129,8 +130,3 @@ class EADCTransformerClassifier(ClassifierMixin, BaseEADC):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n_cases, n_classes)``, columns in ``classes_`` order."""
         return self._outputs(X).softmax(dim=1).numpy()
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted class labels, shape ``(n_cases,)``."""
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]

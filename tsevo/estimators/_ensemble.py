@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from tsevo.estimators._classifier import EADCTransformerClassifier
-from tsevo.estimators._devices import is_gpu_device
+from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 
 
@@ -26,7 +26,7 @@ def member_seeds(random_state, n_members: int) -> list[int]:
     return [int(s) for s in check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_members)]
 
 
-class EADCEnsembleClassifier(FromTable, ClassifierMixin, BaseEstimator):
+class EADCEnsembleClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, ClassifierMixin, BaseEstimator):
     """An ensemble of EA-DC-Transformer classifiers that differ in their seed.
 
     Each member is an :class:`EADCTransformerClassifier` with the same
@@ -113,15 +113,3 @@ class EADCEnsembleClassifier(FromTable, ClassifierMixin, BaseEstimator):
         """Mean of the members' class probabilities, ``(n_cases, n_classes)``."""
         check_is_fitted(self)
         return np.mean([member.predict_proba(X) for member in self.estimators_], axis=0)
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted class labels, shape ``(n_cases,)``."""
-        proba = self.predict_proba(X)  # checks fitting first
-        return self.classes_[proba.argmax(axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        tags.non_deterministic = is_gpu_device(self.device)
-        return tags

@@ -11,10 +11,10 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tsevo.data.validation import Panel, check_labels, pad_to_length, to_panel
+from tsevo.data.validation import Panel, check_labels, fill_missing, pad_to_length, to_panel
 from tsevo.estimators._classifier import EADCTransformerClassifier
-from tsevo.estimators._devices import is_gpu_device
 from tsevo.estimators._ensemble import member_params, member_seeds
+from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 
 N_FOLDS = 5
@@ -55,7 +55,7 @@ def _take(X, idx):
     return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
 
-class EADCHybridClassifier(FromTable, ClassifierMixin, BaseEstimator):
+class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, ClassifierMixin, BaseEstimator):
     """EA-DC-Transformer networks and aeon's strongest fast classifiers, weighted
     by their accuracy estimated inside the training data.
 
@@ -118,7 +118,7 @@ class EADCHybridClassifier(FromTable, ClassifierMixin, BaseEstimator):
         estimators, oof = {}, {}
         estimators["eadc"], oof["eadc"] = self._fit_networks(X, labels, classes, folds)
         length = max([panel.max_length] + [_peer(n, 0)[1] for n in self._peer_names()])
-        padded = pad_to_length(panel, length)
+        padded = pad_to_length(fill_missing(panel), length)
         for name in self._peer_names():
             estimators[name], oof[name] = self._fit_peer(name, padded, labels, classes, folds)
         accuracy = {name: float(np.mean(p.argmax(1) == encoded)) for name, p in oof.items()}
@@ -189,19 +189,8 @@ class EADCHybridClassifier(FromTable, ClassifierMixin, BaseEstimator):
             )
             panel = Panel(panel.values[:, :, : self.n_timepoints_],
                           np.minimum(panel.lengths, self.n_timepoints_), panel.source)
-        return pad_to_length(panel, self.n_timepoints_)
+        return pad_to_length(fill_missing(panel), self.n_timepoints_)
 
-    def predict(self, X) -> np.ndarray:
-        """Predicted class labels, shape ``(n_cases,)``."""
-        proba = self.predict_proba(X)  # checks fitting first
-        return self.classes_[proba.argmax(axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        tags.non_deterministic = is_gpu_device(self.device)
-        return tags
 
 
 def _align(proba: np.ndarray, own: np.ndarray, classes: np.ndarray) -> np.ndarray:

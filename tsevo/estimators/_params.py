@@ -92,13 +92,14 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     # ---------------------------------------------------------------- training length
     HP("max_epochs", "auto", [_int(0), StrOptions({"auto"})], 'int or "auto"', """
        Passes over the training data (an upper bound with early stopping).
-       "auto" gives 100 epochs up to 500 training cases and fewer beyond, so
-       that about 50,000 cases are seen (at least 5 epochs): large problems
-       get many more steps per epoch and would otherwise train for hours.""", "estimator"),
-    HP("min_steps", 0, [_int(0)], "int", """
+       "auto" sizes training in optimisation steps: at least ``min_steps``
+       steps, and otherwise 100 epochs up to 500 training cases and fewer
+       beyond, so that about 50,000 cases are seen (at least 5 epochs).""", "estimator"),
+    HP("min_steps", 1000, [_int(0)], "int", """
        With ``max_epochs="auto"``, train for at least this many optimisation
        steps: a training set of 12 cases at batch 16 gives one step per epoch,
-       and epochs alone would leave it barely trained.""", "estimator"),
+       and 100 epochs alone would leave it barely trained. Chosen by validation
+       inside TRAIN (``benchmarks/results/defaults/steps_gpu.md``).""", "estimator"),
     HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
