@@ -73,7 +73,8 @@ class EADCEnsembleClassifier(CoreDelegate, AeonFace):
     >>> from aeon.datasets import load_basic_motions
     >>> from tsevo.aeon import EADCEnsembleClassifier
     >>> X, y = load_basic_motions(split="train")
-    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2,
+    ...                              random_state=0).fit(X, y)
     >>> clf.predict(X[:2]).shape
     (2,)
     """
@@ -89,7 +90,8 @@ class EADCHybridClassifier(CoreDelegate, AeonFace):
     >>> from aeon.datasets import load_basic_motions
     >>> from tsevo.aeon import EADCHybridClassifier
     >>> X, y = load_basic_motions(split="train")
-    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, peers="quant", random_state=0).fit(X, y)
+    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, peers="quant",
+    ...                            random_state=0).fit(X, y)
     >>> clf.predict(X[:2]).shape
     (2,)
     """
@@ -105,7 +107,7 @@ class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
     >>> from aeon.datasets import load_covid_3month
     >>> from tsevo.aeon import EADCTransformerRegressor
     >>> X, y = load_covid_3month(split="train")
-    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg = EADCTransformerRegressor(max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     """

@@ -44,10 +44,7 @@ class SktimeFace(BaseClassifier):
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        params = test_params(cls._core)
-        if cls._core._kind == "single":
-            return [params, {**params, "head": "max", "causal": True}]
-        return [params]
+        return [test_params(cls._core), test_params(cls._core, second=True)]
 
 
 class SktimeRegressorFace(BaseRegressor):
@@ -58,8 +55,7 @@ class SktimeRegressorFace(BaseRegressor):
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        params = test_params(cls._core)
-        return [params, {**params, "head": "max", "loss": "huber"}]
+        return [test_params(cls._core), test_params(cls._core, second=True)]
 
 
 class EADCTransformerClassifier(NetworkDelegate, SktimeFace):
@@ -85,7 +81,8 @@ class EADCEnsembleClassifier(CoreDelegate, SktimeFace):
     >>> from sktime.datasets import load_basic_motions
     >>> from tsevo.sktime import EADCEnsembleClassifier
     >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
-    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2,
+    ...                              random_state=0).fit(X, y)
     >>> clf.predict(X[:2]).shape
     (2,)
     """
@@ -101,7 +98,8 @@ class EADCHybridClassifier(CoreDelegate, SktimeFace):
     >>> from sktime.datasets import load_basic_motions
     >>> from tsevo.sktime import EADCHybridClassifier
     >>> X, y = load_basic_motions(split="train", return_type="numpy3D")
-    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, peers="quant", random_state=0).fit(X, y)
+    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, peers="quant",
+    ...                            random_state=0).fit(X, y)
     >>> clf.predict(X[:2]).shape
     (2,)
     """
@@ -110,14 +108,16 @@ class EADCHybridClassifier(CoreDelegate, SktimeFace):
     __init__ = face_init(CoreHybrid, BaseClassifier)
 
 
-class EADCTransformerRegressor(NetworkDelegate, SktimeRegressorFace):
+class EADCTransformerRegressor(CoreDelegate, SktimeRegressorFace):
+    # no transform or attention_maps here: sktime's regressor checks call every public
+    # transform as a transformer's; the fitted core (``estimator_``) has both
     __doc__ = face_docstring(CoreRegressor, "sktime", "BaseRegressor", TOOLS) + """
     Examples
     --------
     >>> from aeon.datasets import load_covid_3month
     >>> from tsevo.sktime import EADCTransformerRegressor
     >>> X, y = load_covid_3month(split="train")
-    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg = EADCTransformerRegressor(max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     """

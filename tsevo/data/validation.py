@@ -318,6 +318,14 @@ class ChannelScaler:
         return values, valid
 
 
+def panel_to_series(panel: Panel) -> np.ndarray | list[np.ndarray]:
+    """The panel as aeon's containers: a 3-D array when every case has the same
+    length, else a list of ``(n_channels, length_i)`` arrays (NaN stays missing)."""
+    if (panel.lengths == panel.max_length).all():
+        return panel.values
+    return [case[:, :length] for case, length in zip(panel.values, panel.lengths, strict=True)]
+
+
 def fill_missing(panel: Panel) -> Panel:
     """Replace missing values inside each series by linear interpolation along
     time (the nearest observed value at the edges), for estimators that take no

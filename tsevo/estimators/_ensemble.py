@@ -52,7 +52,7 @@ class EADCEnsembleClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, C
     >>> from aeon.datasets import load_basic_motions
     >>> from tsevo import EADCEnsembleClassifier
     >>> X, y = load_basic_motions(split="train")
-    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf = EADCEnsembleClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:3]).shape
     (3, 4)
     """

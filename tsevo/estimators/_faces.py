@@ -18,10 +18,19 @@ TEST_PARAMS = {
 }
 # what each family adds to it (ensembles of two; the hybrid with one fast peer)
 TEST_PARAMS_BY_KIND = {"single": {}, "ensemble": {"n_estimators": 2}, "hybrid": {"n_estimators": 2, "peers": "quant"}}
+# a second set for the checks that want two: other pooling, causal attention, and (being the
+# costly part of the hybrid's fit) no peers
+SECOND_TEST_PARAMS = {"head": "max", "causal": True}
+SECOND_TEST_PARAMS_BY_KIND = {"single": {}, "ensemble": {}, "hybrid": {"peers": ""}}
 
 
-def test_params(core: type) -> dict:
-    return {**TEST_PARAMS, **TEST_PARAMS_BY_KIND[core._kind]}
+def test_params(core: type, second: bool = False) -> dict:
+    params = {**TEST_PARAMS, **TEST_PARAMS_BY_KIND[core._kind]}
+    if second:
+        params.update({**SECOND_TEST_PARAMS, **SECOND_TEST_PARAMS_BY_KIND[core._kind]})
+    if core._task == "regression" and second:
+        params["loss"] = "huber"
+    return params
 
 
 def face_init(core: type, base: type):

@@ -11,7 +11,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tsevo.data.validation import Panel, check_labels, fill_missing, pad_to_length, to_panel
+from tsevo.data.validation import Panel, check_labels, fill_missing, pad_to_length, panel_to_series, to_panel
 from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_params, member_seeds
 from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
@@ -91,7 +91,8 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
     >>> from aeon.datasets import load_basic_motions
     >>> from tsevo import EADCHybridClassifier
     >>> X, y = load_basic_motions(split="train")
-    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, peers="quant", random_state=0).fit(X, y)
+    >>> clf = EADCHybridClassifier(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, peers="quant",
+    ...                            random_state=0).fit(X, y)
     >>> sorted(clf.weights_)
     ['eadc', 'quant']
     """
@@ -116,7 +117,8 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
             _peer(name, 0)  # unknown names fail before any training
         folds = _folds(encoded, member_seeds(self.random_state, 1)[0])
         estimators, oof = {}, {}
-        estimators["eadc"], oof["eadc"] = self._fit_networks(X, labels, classes, folds)
+        series = panel_to_series(panel)  # one container the members can index by case
+        estimators["eadc"], oof["eadc"] = self._fit_networks(series, labels, classes, folds)
         length = max([panel.max_length] + [_peer(n, 0)[1] for n in self._peer_names()])
         padded = pad_to_length(fill_missing(panel), length)
         for name in self._peer_names():
@@ -127,7 +129,8 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         self.weights_ = {name: acc**self.weight_exponent for name, acc in accuracy.items()}
         self.classes_ = classes
         self.n_channels_, self.n_timepoints_ = panel.n_channels, length
-        self.n_features_in_ = estimators["eadc"][0].n_features_in_
+        self.n_features_in_ = panel.max_length if panel.source == "numpy2D" else panel.n_channels
+        self.input_2d_ = panel.source == "numpy2D"
         return self
 
     def _fit_networks(self, X, labels, classes, folds):
@@ -165,6 +168,12 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
     def predict_proba(self, X) -> np.ndarray:
         """Weighted mean of the components' probabilities, ``(n_cases, n_classes)``."""
         check_is_fitted(self)
+        panel = to_panel(X)
+        if panel.n_channels != self.n_channels_ or (self.input_2d_ and panel.max_length != self.n_features_in_):
+            got = panel.max_length if self.input_2d_ else panel.n_channels
+            raise ValueError(f"X has {got} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input")
+        X = panel_to_series(panel)
         total = sum(self.weights_.values())
         weights = {k: (w / total if total > 0 else 1 / len(self.weights_)) for k, w in self.weights_.items()}
         members = self.estimators_["eadc"]
@@ -173,14 +182,13 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         )
         peers = [name for name in self.estimators_ if name != "eadc"]
         if peers:
-            padded = self._padded_for_peers(X)
+            padded = self._padded_for_peers(panel)
             for name in peers:
                 peer = self.estimators_[name]
                 proba += weights[name] * _align(peer.predict_proba(padded), peer.classes_, self.classes_)
         return proba
 
-    def _padded_for_peers(self, X) -> np.ndarray:
-        panel = to_panel(X)
+    def _padded_for_peers(self, panel: Panel) -> np.ndarray:
         if panel.max_length > self.n_timepoints_:
             warnings.warn(
                 f"X has series of up to {panel.max_length} timepoints; the hybrid's peers take the "

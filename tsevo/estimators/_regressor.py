@@ -56,7 +56,7 @@ class EADCTransformerRegressor(RegressorMixin, BaseEADC):
     >>> from aeon.datasets import load_covid_3month
     >>> from tsevo import EADCTransformerRegressor
     >>> X, y = load_covid_3month(split="train")
-    >>> reg = EADCTransformerRegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg = EADCTransformerRegressor(max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
     """
