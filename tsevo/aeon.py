@@ -13,7 +13,7 @@ from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
 from tsevo.estimators import EADCHybridClassifier as CoreHybrid
 from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
 from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
-from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, face_docstring, face_init, test_params
+from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, checks_params
 
 __all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]
 
@@ -33,10 +33,13 @@ class AeonFace(BaseClassifier):
 
     _tags = TAGS
     _core: type
+    _base = BaseClassifier
+    _ecosystem = "aeon"
+    _tools = TOOLS
 
     @classmethod
     def _get_test_params(cls, parameter_set: str = "default") -> dict:
-        return test_params(cls._core)
+        return checks_params(cls._core)
 
 
 class AeonRegressorFace(BaseRegressor):
@@ -44,14 +47,17 @@ class AeonRegressorFace(BaseRegressor):
 
     _tags = TAGS
     _core: type
+    _base = BaseRegressor
+    _ecosystem = "aeon"
+    _tools = TOOLS
 
     @classmethod
     def _get_test_params(cls, parameter_set: str = "default") -> dict:
-        return test_params(cls._core)
+        return checks_params(cls._core)
 
 
 class EADCTransformerClassifier(NetworkDelegate, AeonFace):
-    __doc__ = face_docstring(CoreClassifier, "aeon", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from aeon.datasets import load_basic_motions
@@ -63,11 +69,10 @@ class EADCTransformerClassifier(NetworkDelegate, AeonFace):
     """
 
     _core = CoreClassifier
-    __init__ = face_init(CoreClassifier, BaseClassifier)
 
 
 class EADCEnsembleClassifier(CoreDelegate, AeonFace):
-    __doc__ = face_docstring(CoreEnsemble, "aeon", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from aeon.datasets import load_basic_motions
@@ -80,11 +85,10 @@ class EADCEnsembleClassifier(CoreDelegate, AeonFace):
     """
 
     _core = CoreEnsemble
-    __init__ = face_init(CoreEnsemble, BaseClassifier)
 
 
 class EADCHybridClassifier(CoreDelegate, AeonFace):
-    __doc__ = face_docstring(CoreHybrid, "aeon", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from aeon.datasets import load_basic_motions
@@ -97,11 +101,10 @@ class EADCHybridClassifier(CoreDelegate, AeonFace):
     """
 
     _core = CoreHybrid
-    __init__ = face_init(CoreHybrid, BaseClassifier)
 
 
 class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
-    __doc__ = face_docstring(CoreRegressor, "aeon", "BaseRegressor", TOOLS) + """
+    """
     Examples
     --------
     >>> from aeon.datasets import load_covid_3month
@@ -113,4 +116,3 @@ class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
     """
 
     _core = CoreRegressor
-    __init__ = face_init(CoreRegressor, BaseRegressor)

@@ -16,7 +16,7 @@ from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
 from tsevo.estimators import EADCHybridClassifier as CoreHybrid
 from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
 from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
-from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, face_docstring, face_init, test_params
+from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, checks_params
 
 __all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]
 
@@ -41,10 +41,13 @@ class SktimeFace(BaseClassifier):
 
     _tags = TAGS
     _core: type
+    _base = BaseClassifier
+    _ecosystem = "sktime"
+    _tools = TOOLS
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        return [test_params(cls._core), test_params(cls._core, second=True)]
+        return [checks_params(cls._core), checks_params(cls._core, second=True)]
 
 
 class SktimeRegressorFace(BaseRegressor):
@@ -52,14 +55,17 @@ class SktimeRegressorFace(BaseRegressor):
 
     _tags = {k: v for k, v in TAGS.items() if k != "capability:predict_proba"}
     _core: type
+    _base = BaseRegressor
+    _ecosystem = "sktime"
+    _tools = TOOLS
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        return [test_params(cls._core), test_params(cls._core, second=True)]
+        return [checks_params(cls._core), checks_params(cls._core, second=True)]
 
 
 class EADCTransformerClassifier(NetworkDelegate, SktimeFace):
-    __doc__ = face_docstring(CoreClassifier, "sktime", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from sktime.datasets import load_basic_motions
@@ -71,11 +77,10 @@ class EADCTransformerClassifier(NetworkDelegate, SktimeFace):
     """
 
     _core = CoreClassifier
-    __init__ = face_init(CoreClassifier, BaseClassifier)
 
 
 class EADCEnsembleClassifier(CoreDelegate, SktimeFace):
-    __doc__ = face_docstring(CoreEnsemble, "sktime", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from sktime.datasets import load_basic_motions
@@ -88,11 +93,10 @@ class EADCEnsembleClassifier(CoreDelegate, SktimeFace):
     """
 
     _core = CoreEnsemble
-    __init__ = face_init(CoreEnsemble, BaseClassifier)
 
 
 class EADCHybridClassifier(CoreDelegate, SktimeFace):
-    __doc__ = face_docstring(CoreHybrid, "sktime", "BaseClassifier", TOOLS) + """
+    """
     Examples
     --------
     >>> from sktime.datasets import load_basic_motions
@@ -105,13 +109,12 @@ class EADCHybridClassifier(CoreDelegate, SktimeFace):
     """
 
     _core = CoreHybrid
-    __init__ = face_init(CoreHybrid, BaseClassifier)
 
 
 class EADCTransformerRegressor(CoreDelegate, SktimeRegressorFace):
     # no transform or attention_maps here: sktime's regressor checks call every public
     # transform as a transformer's; the fitted core (``estimator_``) has both
-    __doc__ = face_docstring(CoreRegressor, "sktime", "BaseRegressor", TOOLS) + """
+    """
     Examples
     --------
     >>> from aeon.datasets import load_covid_3month
@@ -123,4 +126,3 @@ class EADCTransformerRegressor(CoreDelegate, SktimeRegressorFace):
     """
 
     _core = CoreRegressor
-    __init__ = face_init(CoreRegressor, BaseRegressor)

@@ -24,7 +24,7 @@ SECOND_TEST_PARAMS = {"head": "max", "causal": True}
 SECOND_TEST_PARAMS_BY_KIND = {"single": {}, "ensemble": {}, "hybrid": {"peers": ""}}
 
 
-def test_params(core: type, second: bool = False) -> dict:
+def checks_params(core: type, second: bool = False) -> dict:
     params = {**TEST_PARAMS, **TEST_PARAMS_BY_KIND[core._kind]}
     if second:
         params.update({**SECOND_TEST_PARAMS, **SECOND_TEST_PARAMS_BY_KIND[core._kind]})
@@ -43,12 +43,26 @@ def face_init(core: type, base: type):
 
 
 class CoreDelegate:
-    """``_fit``/``_predict``/``_predict_proba`` and the extras, forwarded to the core.
+    """``_fit``/``_predict``/``_predict_proba`` forwarded to the core.
 
-    The face's ``_core`` class attribute names the core estimator it wraps.
+    A face class sets ``_core`` (the core estimator it wraps); the class's own
+    docstring holds only its Examples. ``__init_subclass__`` then writes its
+    ``__init__`` (the core's parameters, then ``_base.__init__``) and prefixes
+    its docstring with the core's summary and Parameters. A user's subclass,
+    which sets no ``_core``, keeps what its parent got.
     """
 
     _core: type
+    _base: type  # the ecosystem's base class, whose __init__ runs after the parameters are stored
+    _ecosystem: str  # "aeon" or "sktime"
+    _tools: str  # what to use the face with, for the docstring
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_core" not in cls.__dict__:
+            return
+        cls.__init__ = face_init(cls._core, cls._base)
+        cls.__doc__ = face_docstring(cls._core, cls._ecosystem, cls._base.__name__, cls._tools) + (cls.__doc__ or "")
 
     def reset(self, *args, **kwargs):
         # the ecosystems' fit (and sktime's set_params) start with reset(), which drops
@@ -97,7 +111,8 @@ class NetworkDelegate(CoreDelegate):
 
 
 def face_docstring(core: type, ecosystem: str, base: str, tools: str) -> str:
-    what = core.__doc__.strip().splitlines()[0].rstrip(".")
+    summary = core.__doc__.strip().split("\n\n")[0]
+    what = " ".join(line.strip() for line in summary.splitlines()).rstrip(".")
     return (
         f"{what}, as an {ecosystem} ``{base}``.\n\n"
         f"    A thin face over :class:`tsevo.{core.__name__}`: same parameters,\n"
