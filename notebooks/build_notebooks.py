@@ -83,8 +83,9 @@ REGRESSION = [
     ("md", "# Regression: a numeric target per series\n\n`EADCTransformerRegressor` trains the same "
            "EA-DC-Transformer with a linear output per target (time-series extrinsic regression, the other "
            "half of the authors' system). Targets are standardised inside `fit`; `score` is R²."),
-    ("code", "import os, tempfile\nos.environ.setdefault('AEON_DATA', tempfile.mkdtemp())\n"
-             "import numpy as np\nfrom tsevo import EADCTransformerRegressor, load_tser\n\n"
+    ("code", "import os\nimport tempfile\n\nimport numpy as np\nimport pandas as pd\n\n"
+             "import tsevo.aeon\nfrom tsevo import EADCTransformerRegressor, load_tser\n\n"
+             "os.environ.setdefault('AEON_DATA', tempfile.mkdtemp())\n"
              "X_train, y_train, X_test, y_test = load_tser('Covid3Month')  # ships with aeon\n"
              "X_train.shape, y_train[:5]"),
     ("code", "reg = EADCTransformerRegressor(max_epochs=30, d_model=32, n_heads=4, early_stopping=True,\n"
@@ -92,11 +93,10 @@ REGRESSION = [
              "rmse = np.sqrt(np.mean((reg.predict(X_test) - y_test) ** 2))\n"
              "rmse, reg.score(X_test, y_test)"),
     ("md", "With early stopping, `history_` records the validation RMSE in the target's units:"),
-    ("code", "import pandas as pd\npd.DataFrame(reg.history_)[['epoch', 'train_loss', 'valid_rmse']].tail()"),
+    ("code", "pd.DataFrame(reg.history_)[['epoch', 'train_loss', 'valid_rmse']].tail()"),
     ("md", "The same regressor as an aeon or sktime estimator, for their pipelines and evaluation:"),
-    ("code", "import tsevo.aeon\n"
-             "tsevo.aeon.EADCTransformerRegressor(max_epochs=5, d_model=16, n_heads=2, random_state=0)"
-             ".fit(X_train, y_train).predict(X_test[:3])"),
+    ("code", "aeon_reg = tsevo.aeon.EADCTransformerRegressor(max_epochs=5, d_model=16, n_heads=2, random_state=0)\n"
+             "aeon_reg.fit(X_train, y_train).predict(X_test[:3])"),
 ]
 
 
@@ -108,7 +108,9 @@ def write(name: str, cells: list[tuple[str, str]]) -> None:
 
 
 if __name__ == "__main__":
-    write("01_quickstart.ipynb", QUICKSTART)
-    write("02_ecosystems.ipynb", ECOSYSTEMS)
-    write("03_attention_evolution.ipynb", ATTENTION)
-    write("04_regression.ipynb", REGRESSION)
+    import sys
+
+    notebooks = {"01_quickstart.ipynb": QUICKSTART, "02_ecosystems.ipynb": ECOSYSTEMS,
+                 "03_attention_evolution.ipynb": ATTENTION, "04_regression.ipynb": REGRESSION}
+    for name in sys.argv[1:] or notebooks:  # names given: write only those
+        write(name, notebooks[name])

@@ -1,4 +1,6 @@
-"""Estimators of the benchmark, by task and name: ours and the strongest peers from aeon."""
+"""Estimators of the benchmark, by task and name: ours and the strongest peers from aeon.
+
+The shortest series each peer accepts is in :mod:`tsevo.estimators._peers`."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ from collections.abc import Callable
 TASKS = ("classification", "regression")
 ESTIMATORS: dict[str, Callable[[int], object]] = {}  # classification
 REGRESSORS: dict[str, Callable[[int], object]] = {}
-# shortest series an estimator accepts; shorter ones are zero-padded at the end to it
-MIN_LENGTH: dict[str, int] = {}
 
 
 def registry(task: str) -> dict[str, Callable[[int], object]]:
@@ -17,18 +17,12 @@ def registry(task: str) -> dict[str, Callable[[int], object]]:
     return ESTIMATORS if task == "classification" else REGRESSORS
 
 
-def register(name: str, min_length: int = 1, task: str = "classification"):
+def register(name: str, task: str = "classification"):
     def decorator(factory):
         registry(task)[name] = factory
-        MIN_LENGTH[name] = max(MIN_LENGTH.get(name, 1), min_length)
         return factory
 
     return decorator
-
-
-def min_length(name: str) -> int:
-    """The shortest series ``name`` accepts (1 when it has no minimum)."""
-    return MIN_LENGTH.get(name, 1)
 
 
 @register("eadc")
@@ -55,21 +49,21 @@ def eadc_hybrid(seed: int):
     return EADCHybridClassifier(random_state=seed)
 
 
-@register("quant", min_length=4)  # shorter series fail inside aeon 1.6
+@register("quant")
 def quant(seed: int):
     from aeon.classification.interval_based import QUANTClassifier
 
     return QUANTClassifier(random_state=seed)
 
 
-@register("minirocket", min_length=9)  # aeon: "n_timepoints must be >= 9"
+@register("minirocket")
 def minirocket(seed: int):
     from aeon.classification.convolution_based import MiniRocketClassifier
 
     return MiniRocketClassifier(random_state=seed)
 
 
-@register("multirockethydra", min_length=10)  # fails below 10 in aeon 1.6
+@register("multirockethydra")
 def multirockethydra(seed: int):
     from aeon.classification.convolution_based import MultiRocketHydraClassifier
 
@@ -107,14 +101,14 @@ def eadc_regressor(seed: int):
     return EADCTransformerRegressor(random_state=seed)
 
 
-@register("minirocket", min_length=9, task="regression")
+@register("minirocket", task="regression")
 def minirocket_regressor(seed: int):
     from aeon.regression.convolution_based import MiniRocketRegressor
 
     return MiniRocketRegressor(random_state=seed)
 
 
-@register("multirocket", min_length=10, task="regression")
+@register("multirocket", task="regression")
 def multirocket_regressor(seed: int):
     from aeon.regression.convolution_based import MultiRocketRegressor
 
@@ -128,7 +122,7 @@ def rocket_regressor(seed: int):
     return RocketRegressor(random_state=seed)
 
 
-@register("drcif", min_length=4, task="regression")
+@register("drcif", task="regression")
 def drcif_regressor(seed: int):
     from aeon.regression.interval_based import DrCIFRegressor
 
@@ -142,7 +136,7 @@ def freshprince_regressor(seed: int):
     return FreshPRINCERegressor(random_state=seed)
 
 
-@register("quant", min_length=4, task="regression")
+@register("quant", task="regression")
 def quant_regressor(seed: int):
     from aeon.regression.interval_based import QUANTRegressor
 

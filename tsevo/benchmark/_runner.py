@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tsevo.benchmark._estimators import check_estimator_names, make_estimator, min_length
+from tsevo.benchmark._estimators import check_estimator_names, make_estimator
+from tsevo.estimators._peers import min_length
 
 COLUMNS = [
     "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "rmse", "mae", "r2", "fit_seconds",

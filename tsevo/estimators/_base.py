@@ -100,10 +100,10 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             result = Trainer(config, self.callbacks or ()).fit(
                 module, _subset(data, train_idx), None if valid_idx is None else _subset(data, valid_idx)
             )
-        self._commit(X, panel, scaler, module, kwargs, target_state, result, device)
+        self._commit(X, panel, scaler, module, kwargs, target_state, result, device, continuing)
         return self
 
-    def _commit(self, X, panel, scaler, module, kwargs, target_state, result, device) -> None:
+    def _commit(self, X, panel, scaler, module, kwargs, target_state, result, device, continuing) -> None:
         if panel.source == "numpy2D":  # sklearn's own record of columns and feature names
             validate_data(self, X, skip_check_array=True, reset=True)
         else:
@@ -111,7 +111,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update({k: v for k, v in target_state.items() if k.endswith("_")})
         self.input_2d_ = panel.source == "numpy2D"
-        if not (self.warm_start and hasattr(self, "module_")):
+        if not continuing:
             self.n_channels_, self.n_timepoints_ = panel.n_channels, panel.max_length
         self.scaler_ = scaler
         self.module_, self.module_kwargs_ = module, kwargs

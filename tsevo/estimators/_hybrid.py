@@ -16,12 +16,13 @@ from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_params, member_seeds
 from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
+from tsevo.estimators._peers import min_length
 
 N_FOLDS = 5
 
 
 def _peer(name: str, seed: int):
-    """An aeon classifier by name, and the shortest series it accepts."""
+    """An aeon classifier by name; ``ValueError`` for an unknown name."""
     from aeon.classification.convolution_based import (
         MiniRocketClassifier,
         MultiRocketHydraClassifier,
@@ -30,15 +31,14 @@ def _peer(name: str, seed: int):
     from aeon.classification.interval_based import QUANTClassifier
 
     peers = {
-        "multirockethydra": (lambda: MultiRocketHydraClassifier(random_state=seed), 10),
-        "quant": (lambda: QUANTClassifier(random_state=seed), 4),
-        "minirocket": (lambda: MiniRocketClassifier(random_state=seed), 9),
-        "rocket": (lambda: RocketClassifier(random_state=seed), 1),
+        "multirockethydra": MultiRocketHydraClassifier,
+        "quant": QUANTClassifier,
+        "minirocket": MiniRocketClassifier,
+        "rocket": RocketClassifier,
     }
     if name not in peers:
         raise ValueError(f"unknown peer {name!r} in peers; choose from {sorted(peers)}")
-    make, min_length = peers[name]
-    return make(), min_length
+    return peers[name](random_state=seed)
 
 
 def _folds(encoded: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -119,7 +119,7 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         estimators, oof = {}, {}
         series = panel_to_series(panel)  # one container the members can index by case
         estimators["eadc"], oof["eadc"] = self._fit_networks(series, labels, classes, folds)
-        length = max([panel.max_length] + [_peer(n, 0)[1] for n in self._peer_names()])
+        length = max([panel.max_length] + [min_length(n) for n in self._peer_names()])
         padded = pad_to_length(fill_missing(panel), length)
         for name in self._peer_names():
             estimators[name], oof[name] = self._fit_peer(name, padded, labels, classes, folds)
@@ -159,10 +159,10 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         oof = np.zeros((len(labels), len(classes)))
         seed = member_seeds(self.random_state, 1)[0]
         for train, held_out in folds:
-            peer, _ = _peer(name, seed)
+            peer = _peer(name, seed)
             peer.fit(padded[train], labels[train])
             oof[held_out] = _align(peer.predict_proba(padded[held_out]), peer.classes_, classes)
-        peer, _ = _peer(name, seed)
+        peer = _peer(name, seed)
         return peer.fit(padded, labels), oof
 
     def predict_proba(self, X) -> np.ndarray:
