@@ -34,6 +34,9 @@ CONFIGS: dict[str, dict] = {
     "steps1000": {"min_steps": 1000},
     "steps1000_light": {"min_steps": 1000, "augmentation": "light"},
     "steps1000_full": {"min_steps": 1000, "augmentation": "full"},
+    "patch": {"deviation_channels": False, "stem": "patch"},
+    "deviation": {"deviation_channels": True, "stem": "patch"},
+    "deviation_conv": {"deviation_channels": True, "stem": "conv"},
 }
 # name -> (module, attribute, value) set in the worker while the cell runs, then restored
 # (for changes that are not parameters; workers run many cells, so nothing may leak)

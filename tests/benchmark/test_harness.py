@@ -4,34 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import FAST
 from tsevo.benchmark import COLUMNS, ESTIMATORS, load_split, run_benchmark
-
-
-@pytest.fixture
-def cheap_estimators(monkeypatch):
-    """Small estimators registered for the test, counting their constructions."""
-    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
-
-    from tsevo import EADCTransformerClassifier
-
-    built = []
-
-    def tiny_eadc(seed):
-        built.append("tiny-eadc")
-        return EADCTransformerClassifier(**FAST, random_state=seed)
-
-    def euclidean(seed):
-        built.append("1nn-ed")
-        return KNeighborsTimeSeriesClassifier(distance="euclidean")
-
-    def broken(seed):
-        raise RuntimeError("this peer always fails")
-
-    monkeypatch.setitem(ESTIMATORS, "tiny-eadc", tiny_eadc)
-    monkeypatch.setitem(ESTIMATORS, "1nn-ed", euclidean)
-    monkeypatch.setitem(ESTIMATORS, "broken", broken)
-    return built
 
 
 def test_resample_zero_is_official_and_others_are_stratified_reshuffles(shared_uea):

@@ -23,8 +23,9 @@ def make_model(seed=0, **kw):
 @pytest.mark.parametrize("head", ["mean", "max", "attention", "flatten"])
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("patch_size", [1, 3])
-def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size):
-    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size)
+@pytest.mark.parametrize("stem", ["patch", "conv"])
+def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem):
+    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem)
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
     logits = model(x, valid)
@@ -45,8 +46,9 @@ def test_cases_of_different_lengths_in_one_batch_match_their_own_runs():
     torch.testing.assert_close(logits[1], model(b, torch.ones(1, 9, dtype=torch.bool))[0], atol=1e-5, rtol=1e-5)
 
 
-def test_causal_model_output_at_t_ignores_later_steps():
-    model = make_model(causal=True)
+@pytest.mark.parametrize("stem", ["patch", "conv"])
+def test_causal_model_output_at_t_ignores_later_steps(stem):
+    model = make_model(causal=True, stem=stem)
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
     feats, _ = model.forward_features(x, valid)

@@ -3,8 +3,9 @@
 from tsevo.benchmark._estimators import ESTIMATORS, make_estimator
 from tsevo.benchmark._report import accuracy_table, average_ranks, write_report
 from tsevo.benchmark._runner import COLUMNS, Cell, load_split, run_benchmark, run_cell
+from tsevo.benchmark._tsml import CaseResults, read_results, results_file, write_results
 
 __all__ = [
-    "COLUMNS", "ESTIMATORS", "Cell", "accuracy_table", "average_ranks", "load_split", "make_estimator",
-    "run_benchmark", "run_cell", "write_report",
+    "COLUMNS", "ESTIMATORS", "CaseResults", "Cell", "accuracy_table", "average_ranks", "load_split", "make_estimator",
+    "read_results", "results_file", "run_benchmark", "run_cell", "write_report", "write_results",
 ]

@@ -15,12 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from tsevo.benchmark._estimators import check_estimator_names, make_estimator
+from tsevo.benchmark._tsml import CaseResults, write_results
 from tsevo.estimators._peers import min_length
 
 COLUMNS = [
     "dataset", "estimator", "resample", "accuracy", "balanced_accuracy", "rmse", "mae", "r2", "fit_seconds",
     "predict_seconds", "peak_memory_mb", "n_train", "n_test", "padded_to", "imputed", "error",
 ]
+
+
+CASES = "_cases"  # a row's per-case results, written by the main process, never to the CSV
+TSML_FOLDER = "tsml"  # OUTPUT/tsml/ESTIMATOR/Predictions/DATASET/testResampleK.csv
 
 
 @dataclass(frozen=True)
@@ -147,18 +152,50 @@ def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None, task:
             estimator.fit(X_train, y_train)
             fit_seconds = time.perf_counter() - start
             start = time.perf_counter()
-            predictions = estimator.predict(X_test)
+            predictions, probabilities = _predict(estimator, X_test, task)
             predict_seconds = time.perf_counter() - start
         row.update(
             **_scores(task, y_test, predictions),
             fit_seconds=fit_seconds, predict_seconds=predict_seconds,
             peak_memory_mb=memory.mb, n_train=len(y_train), n_test=len(y_test), error="",
         )
+        row[CASES] = _case_results(cell, task, estimator, y_test, predictions, probabilities, row)
     except Exception as err:  # one failing cell is recorded and the run goes on
         last = traceback.extract_tb(err.__traceback__)[-1]
         message = str(err).split(". ")[0].replace("\n", " ")[:200]
         row["error"] = f"{type(err).__name__}: {message} ({Path(last.filename).name}:{last.lineno})"
     return row
+
+
+def _predict(estimator, X_test, task: str):
+    """Predictions and, for classifiers, probabilities; labels are the most
+    probable class, as tsml-eval derives them, so that a results file agrees
+    with itself."""
+    if task != "classification":
+        return estimator.predict(X_test), None
+    if not hasattr(estimator, "predict_proba"):  # e.g. a ridge classifier: one-hot probabilities
+        predictions = estimator.predict(X_test)
+        return predictions, (np.asarray(predictions)[:, None] == estimator.classes_[None, :]).astype(float)
+    probabilities = estimator.predict_proba(X_test)
+    return estimator.classes_[np.argmax(probabilities, axis=1)], probabilities
+
+
+def _case_results(cell: Cell, task: str, estimator, y_test, predictions, probabilities, row: dict) -> CaseResults:
+    params = estimator.get_params(deep=False) if hasattr(estimator, "get_params") else {}
+    common = dict(
+        dataset=cell.dataset, estimator=cell.estimator, resample=cell.resample, task=task,
+        fit_ms=round(row["fit_seconds"] * 1000), predict_ms=round(row["predict_seconds"] * 1000),
+        memory_mb=row["peak_memory_mb"], parameters={k: repr(v) for k, v in params.items()},
+    )
+    if task != "classification":
+        return CaseResults(y_true=np.asarray(y_test, float), y_pred=np.asarray(predictions, float), **common)
+    classes = list(estimator.classes_)
+    index = {label: i for i, label in enumerate(classes)}
+    return CaseResults(
+        y_true=np.array([index.get(label, -1) for label in y_test]),
+        y_pred=np.array([index[label] for label in predictions]),
+        probabilities=np.asarray(probabilities, dtype=float), classes=classes, **common,
+    )
 
 
 def finished_cells(results_csv: Path) -> set[tuple[str, str, int]]:
@@ -231,7 +268,9 @@ def run_benchmark(
     datasets, estimators : list of str
         UEA/UCR names and estimator names (see ``ESTIMATORS``).
     output : path-like
-        Folder for ``results.csv``, ``results.md`` and ``cd.png``.
+        Folder for ``results.csv``, ``results.md``, ``cd.png`` and, under
+        ``tsml/``, one per-case results file per cell in tsml-eval's format
+        (see :mod:`tsevo.benchmark._tsml`).
     resamples : int, default=1
         Resamples 0 .. resamples-1; 0 is the official split.
     data_dir : str or None
@@ -275,6 +314,9 @@ def run_benchmark(
     ]
     bar = tqdm(total=len(cells), disable=not progress, desc="cells", unit="cell")
     for row in _parallel_results(cells, data_dir, n_jobs, scheduler, params, task):
+        cases = row.pop(CASES, None)
+        if cases is not None:  # written before the row, so a row in the CSV always has its file
+            write_results(out / TSML_FOLDER, cases)
         _append(results_csv, row)
         bar.update()
         score = row.get("accuracy", row.get("rmse"))

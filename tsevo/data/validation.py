@@ -294,28 +294,69 @@ def check_targets(y, n_cases: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ChannelScaler:
-    """Per-channel standardisation with statistics of the observed training values."""
+    """Per-channel standardisation with statistics of the observed training values.
+
+    With ``mean_series`` (fitted by ``fit(panel, deviations=True)``) every
+    channel also gets a deviation channel: its distance from the training
+    cases' mean series at each step, divided by one scale per channel. Where
+    the cases of a problem share one shape and differ by a small fraction of
+    it (spectra, outlines), standardisation leaves them nearly identical to
+    the network; their deviations from the mean shape are what separates the
+    classes. Series longer than the training ones see the mean series'
+    last value beyond its end.
+    """
 
     mean: np.ndarray  # (C,)
     scale: np.ndarray  # (C,)
+    mean_series: np.ndarray | None = None  # (C, L_train)
+    deviation_scale: np.ndarray | None = None  # (C,)
 
     @classmethod
-    def fit(cls, panel: Panel) -> ChannelScaler:
+    def fit(cls, panel: Panel, deviations: bool = False) -> ChannelScaler:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a channel may be all NaN
-            mean = np.nanmean(panel.values, axis=(0, 2))
-            std = np.nanstd(panel.values, axis=(0, 2))
-        mean = np.nan_to_num(mean)
-        scale = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
-        return cls(mean=mean, scale=scale)
+            warnings.simplefilter("ignore", RuntimeWarning)  # a channel or step may be all NaN
+            mean = np.nan_to_num(np.nanmean(panel.values, axis=(0, 2)))
+            scale = _usable_scale(np.nanstd(panel.values, axis=(0, 2)))
+            if not deviations:
+                return cls(mean=mean, scale=scale)
+            mean_series = _fill_forward(np.nanmean(panel.values, axis=0), fallback=mean)
+            deviation_scale = _usable_scale(np.nanstd(panel.values - mean_series, axis=(0, 2)))
+        return cls(mean, scale, mean_series, deviation_scale)
+
+    @property
+    def n_outputs(self) -> int:
+        """Channels the network receives: the inputs, and their deviations if fitted."""
+        return len(self.mean) * (1 if self.mean_series is None else 2)
 
     def transform(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
-        """Standardised float32 values with missing and padded steps at 0 (the
-        training mean), and the validity mask ``(n_cases, max_length)``."""
+        """Standardised float32 values ``(n_cases, n_outputs, max_length)`` with
+        missing and padded steps at 0 (the training mean), and the validity
+        mask ``(n_cases, max_length)``."""
         values = (panel.values - self.mean[:, None]) / self.scale[:, None]
+        if self.mean_series is not None:
+            reference = _fit_length(self.mean_series, panel.max_length)
+            deviations = (panel.values - reference) / self.deviation_scale[:, None]
+            values = np.concatenate([values, deviations], axis=1)
         values = np.nan_to_num(values, nan=0.0).astype(np.float32)
         valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
         return values, valid
+
+
+def _usable_scale(std: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
+
+
+def _fill_forward(series: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``(C, L)`` with each NaN replaced by the last earlier value (``fallback`` when none)."""
+    filled = pd.DataFrame(series.T).ffill().to_numpy().T
+    return np.where(np.isnan(filled), fallback[:, None], filled)
+
+
+def _fit_length(series: np.ndarray, length: int) -> np.ndarray:
+    """``(C, L)`` cut or extended (repeating its last step) to ``length`` steps."""
+    if length <= series.shape[1]:
+        return series[:, :length]
+    return np.pad(series, ((0, 0), (0, length - series.shape[1])), mode="edge")
 
 
 def panel_to_series(panel: Panel) -> np.ndarray | list[np.ndarray]:

@@ -86,14 +86,14 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         continuing = self._can_continue(panel)
         targets, target_state = self._prepare_targets(y, panel.n_cases, continuing)
         seeds = SeedStreams.from_random_state(self.random_state)
-        scaler = self.scaler_ if continuing else ChannelScaler.fit(panel)
+        scaler = self.scaler_ if continuing else ChannelScaler.fit(panel, deviations=self.deviation_channels)
         data = _tensors(scaler, panel, targets)
         train_idx, valid_idx = self._split_indices(targets, seeds.split)
         with local_rng(device, seeds.init):
             if continuing:  # train a copy, so a failed fit leaves the fitted network as it was
                 module, kwargs = copy.deepcopy(self.module_).float().to(device), self.module_kwargs_
             else:
-                kwargs = self._module_kwargs(panel, target_state["n_network_outputs"])
+                kwargs = self._module_kwargs(panel, scaler.n_outputs, target_state["n_network_outputs"])
                 module = EADCTransformer(**kwargs).to(device)
         config = self._train_config(device, targets[train_idx], seeds, target_state)
         with local_rng(device, seeds.dropout), _clear_out_of_memory(self.batch_size):
@@ -133,11 +133,11 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             )
         return True
 
-    def _module_kwargs(self, panel: Panel, n_outputs: int) -> dict:
+    def _module_kwargs(self, panel: Panel, n_inputs: int, n_outputs: int) -> dict:
         patch = -(-panel.max_length // AUTO_MAX_TOKENS) if self.patch_size == "auto" else self.patch_size
         return {
             "patch_size": patch,
-            "n_channels": panel.n_channels,
+            "n_channels": n_inputs,
             "n_classes": n_outputs,
             "max_length": panel.max_length if self.head == "flatten" else None,
             **{name: getattr(self, name) for name in by_destination(self._hyper_parameters, "network")},

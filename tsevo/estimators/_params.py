@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from tsevo.nn import HEADS
+from tsevo.nn import HEADS, STEMS
 from tsevo.training.loop import OPTIMIZERS
 
 DESTINATIONS = ("network", "training", "estimator")
@@ -112,6 +112,17 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        with the square of the number of tokens, so "auto" picks the smallest
        patch that keeps the longest training series at most 128 tokens (1 for
        series up to 128 steps). 1 keeps full resolution.""", "estimator"),
+    HP("deviation_channels", False, ["boolean"], "bool", """
+       Give the network, beside each standardised channel, the channel's
+       deviation from the mean series of the training cases (their average
+       at each step), scaled to unit variance. Cases that share one shape and
+       differ by a small fraction of it (spectra, outlines) look nearly alike
+       after standardisation; their deviations do not.""", "estimator"),
+    HP("stem", "patch", [StrOptions(set(STEMS))], '{"patch", "conv"}', """
+       How series become tokens: "patch" embeds ``patch_size`` raw steps
+       linearly; "conv" first runs two causal convolutions (kernels 7 and 5)
+       at full resolution, so that each token describes the local shape
+       around its steps, then embeds patches of their output.""", "network"),
     HP("n_heads", 8, [_int(1)], "int", """
        Attention heads; ``d_model * key_fraction`` and ``d_model *
        value_fraction`` must be multiples of it.""", "network"),

@@ -8,6 +8,7 @@ run code from it.
 from __future__ import annotations
 
 import os
+from dataclasses import astuple
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,7 @@ class PersistenceMixin:
             "random_state": self.random_state if isinstance(self.random_state, int) else None,
             "state_dict": _cpu_state(self.module_),
             **self._target_payload(),
-            "scaler": [torch.from_numpy(self.scaler_.mean), torch.from_numpy(self.scaler_.scale)],
+            "scaler": [torch.from_numpy(v) for v in astuple(self.scaler_) if v is not None],
             "feature_names": getattr(self, "feature_names_in_", np.array([])).tolist(),
             "device": self.device_,
             **{name: getattr(self, name) for name in PLAIN_ATTRIBUTES if hasattr(self, name)},

@@ -4,16 +4,20 @@ from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.blocks import AttentionAugmentedConv, CausalConv1d, EADCBlock
 from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
 from tsevo.nn.model import AttentionMaps, EADCTransformer
+from tsevo.nn.stems import STEMS, ConvStem, PatchStem
 
 __all__ = [
     "HEADS",
     "POOLING_HEADS",
+    "STEMS",
     "AttentionAugmentedConv",
     "AttentionMaps",
     "CausalConv1d",
+    "ConvStem",
     "EADCBlock",
     "EADCTransformer",
     "EvolvingAttention",
     "FlattenPooling",
     "MaskedPooling",
+    "PatchStem",
 ]

@@ -6,12 +6,12 @@ import math
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from tsevo.nn.attention import map_mask
 from tsevo.nn.blocks import EADCBlock
 from tsevo.nn.heads import FlattenPooling, MaskedPooling
+from tsevo.nn.stems import make_stem
 
 MAP_KINDS = ("logits", "probs")
 
@@ -42,30 +42,6 @@ class AttentionMaps:
         for kind, value in (("logits", logits), ("probs", probs)):
             if kind in self.kinds:
                 getattr(self, kind).append(value)
-
-
-class PatchStem(nn.Module):
-    """Embed non-overlapping patches of ``patch_size`` steps: ``(B, C, L)`` -> ``(B, ceil(L/p), D)``.
-
-    With ``patch_size=1`` this is the reference's per-step linear projection.
-    Larger patches shorten the sequence that attention sees, which cuts the
-    quadratic cost of the maps by ``patch_size**2``. A patch is real when its
-    first step is real; padded steps inside it are zeroed first, so appended
-    padding never changes a real patch.
-    """
-
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
-        super().__init__()
-        self.patch_size = patch_size
-        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=patch_size, stride=patch_size)
-
-    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = x * valid[:, None, :]
-        remainder = -x.shape[-1] % self.patch_size
-        if remainder:
-            x = F.pad(x, (0, remainder))
-        tokens = self.proj(x).transpose(1, 2)  # (B, L / p, D)
-        return tokens, valid[:, :: self.patch_size]
 
 
 def attention_widths(
@@ -117,6 +93,9 @@ class EADCTransformer(nn.Module):
         EA-DC blocks; block ``i`` has dilation ``2**i``.
     patch_size : int
         Steps per token of the stem; 1 keeps full resolution.
+    stem : {"patch", "conv"}
+        Linear patches of raw steps, or causal convolutions at full
+        resolution before the patches (see :mod:`tsevo.nn.stems`).
     n_heads : int
         Attention heads; ``d_key`` and ``d_value`` must divide by it.
     key_fraction, value_fraction : float
@@ -151,6 +130,7 @@ class EADCTransformer(nn.Module):
         d_model: int = 64,
         n_blocks: int = 4,
         patch_size: int = 1,
+        stem: str = "patch",
         n_heads: int = 8,
         key_fraction: float = 0.5,
         value_fraction: float = 0.5,
@@ -170,7 +150,7 @@ class EADCTransformer(nn.Module):
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
-        self.stem = PatchStem(n_channels, d_model, patch_size)
+        self.stem = make_stem(stem, n_channels, d_model, patch_size)
         self.blocks = nn.ModuleList(
             EADCBlock(
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,

@@ -1,0 +1,58 @@
+"""Per-case results files in tsml-eval's format, written for every benchmark cell."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsevo.benchmark import CaseResults, read_results, results_file, run_benchmark, write_results
+
+
+def test_every_cell_writes_a_file_that_agrees_with_the_csv(tmp_path, shared_uea, cheap_estimators):
+    run_benchmark(["RacketSports", "Libras"], ["tiny-eadc", "1nn-ed"], tmp_path, data_dir=str(shared_uea),
+                  progress=False)
+    table = pd.read_csv(tmp_path / "results.csv")
+    for row in table.itertuples():
+        path = results_file(tmp_path / "tsml", row.estimator, row.dataset, row.resample)
+        lines = path.read_text().splitlines()
+        assert lines[0].split(",")[:5] == [row.dataset, row.estimator, "test", "0", "MILLISECONDS"]
+        # third line: accuracy, fit, predict, benchmark time, memory, n_classes, then train-estimate fields
+        third = lines[2].split(",")
+        assert len(third) == 9 and float(third[0]) == pytest.approx(row.accuracy)
+        assert int(third[1]) == round(row.fit_seconds * 1000)
+        cases = read_results(path)
+        assert len(cases.y_true) == row.n_test == len(lines) - 3
+        assert cases.score == pytest.approx(row.accuracy)
+        assert int(third[5]) == len(cases.classes) == cases.probabilities.shape[1]
+        np.testing.assert_allclose(cases.probabilities.sum(axis=1), 1.0, atol=1e-5)
+        np.testing.assert_array_equal(cases.y_pred, cases.probabilities.argmax(axis=1))
+        first_case = lines[3].split(",")
+        assert first_case[2] == "" and len(first_case) == 3 + len(cases.classes)
+
+
+def test_regression_files_round_trip(tmp_path):
+    written = CaseResults(
+        dataset="Tecator", estimator="eadc", resample=2, task="regression",
+        y_true=np.array([1.5, 2.25, -3.0]), y_pred=np.array([1.0, 2.0, -2.5]), fit_ms=1200, predict_ms=30,
+        memory_mb=512.0, parameters={"lr": "0.001"},
+    )
+    path = write_results(tmp_path, written)
+    assert path == tmp_path / "eadc" / "Predictions" / "Tecator" / "testResample2.csv"
+    third = path.read_text().splitlines()[2].split(",")
+    assert len(third) == 8 and float(third[0]) == pytest.approx(np.mean([0.25, 0.0625, 0.25]))
+    back = read_results(path)
+    assert back.task == "regression" and back.resample == 2 and back.parameters == {"lr": "0.001"}
+    np.testing.assert_array_equal(back.y_true, written.y_true)
+    np.testing.assert_array_equal(back.y_pred, written.y_pred)
+    assert not list(path.parent.glob("*.partial"))
+
+
+def test_a_file_written_by_tsml_eval_is_read(tmp_path):
+    # the layout of tsml-eval's own test file: free-text parameter line, millisecond timings
+    path = tmp_path / "testResample0.csv"
+    path.write_text(
+        "Test,Test,test,0,MILLISECONDS,Test\n{'P1': True}\n1.0,1,1,-1,-1,2,,-1,-1\n"
+        "1,1,,0.0,1.0\n0,0,,1.0,0.0\n"
+    )
+    cases = read_results(path)
+    assert cases.task == "classification" and cases.score == 1.0 and cases.parameters == {}
+    np.testing.assert_array_equal(cases.probabilities, [[0.0, 1.0], [1.0, 0.0]])

@@ -1,0 +1,74 @@
+"""Stems: turn ``(B, C, L)`` series into ``(B, T, D)`` tokens for the blocks."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tsevo.nn.blocks import CausalConv1d
+
+STEMS = ("patch", "conv")
+
+
+class PatchStem(nn.Module):
+    """Embed non-overlapping patches of ``patch_size`` steps: ``(B, C, L)`` -> ``(B, ceil(L/p), D)``.
+
+    With ``patch_size=1`` this is the reference's per-step linear projection.
+    Larger patches shorten the sequence that attention sees, which cuts the
+    quadratic cost of the maps by ``patch_size**2``. A patch is real when its
+    first step is real; padded steps inside it are zeroed first, so appended
+    padding never changes a real patch.
+    """
+
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+        super().__init__()
+        self.patch_size = patch_size
+        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = x * valid[:, None, :]
+        remainder = -x.shape[-1] % self.patch_size
+        if remainder:
+            x = F.pad(x, (0, remainder))
+        tokens = self.proj(x).transpose(1, 2)  # (B, L / p, D)
+        return tokens, valid[:, :: self.patch_size]
+
+
+class ConvStem(nn.Module):
+    """Causal convolutions at full resolution, then patches of their features.
+
+    A token of the patch stem is a linear map of ``patch_size`` raw values
+    (a single value when ``patch_size=1``), so the first attention layer
+    compares points rather than shapes. Here two causal convolutions (kernels
+    7 and 5, receptive field 11 steps) first describe the local shape around
+    every step, as the early convolutions of Xiao et al. (2021) do for vision
+    transformers, and the patch stem then shortens their output. Causal
+    kernels read only earlier steps, so appended padding changes no real
+    token.
+    """
+
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+        super().__init__()
+        self.conv1 = CausalConv1d(n_channels, d_model, kernel_size=7, dilation=1)
+        self.norm1 = nn.LayerNorm(d_model)
+        self.conv2 = CausalConv1d(d_model, d_model, kernel_size=5, dilation=1)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.patch = PatchStem(d_model, d_model, patch_size)
+
+    @staticmethod
+    def _norm_act(norm: nn.LayerNorm, h: torch.Tensor) -> torch.Tensor:
+        # (B, D, L): LayerNorm per step, so padded steps never enter real statistics
+        return F.gelu(norm(h.transpose(1, 2))).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]))  # (B, D, L)
+        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]))  # (B, D, L)
+        return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
+
+
+def make_stem(kind: str, n_channels: int, d_model: int, patch_size: int) -> nn.Module:
+    if kind not in STEMS:
+        raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
+    stem = PatchStem if kind == "patch" else ConvStem
+    return stem(n_channels, d_model, patch_size)
