@@ -6,7 +6,7 @@ and sktime faces in :mod:`tsevo.aeon` and :mod:`tsevo.sktime`; figures in
 """
 
 from tsevo._version import __version__
-from tsevo.data.datasets import load_tser, load_uea
+from tsevo.data.datasets import load_tser, load_ucr, load_uea
 from tsevo.estimators import (
     EADCEnsembleClassifier,
     EADCHybridClassifier,
@@ -16,5 +16,5 @@ from tsevo.estimators import (
 
 __all__ = [
     "EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor",
-    "__version__", "load_tser", "load_uea",
+    "__version__", "load_tser", "load_ucr", "load_uea",
 ]

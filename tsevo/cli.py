@@ -198,7 +198,11 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
 @main.command()
 @click.option("--data-dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder with NAME/NAME_TRAIN.ts and NAME/NAME_TEST.ts.")
-@click.option("--datasets", required=True, help="Comma-separated problem names.")
+@click.option("--archive", type=click.Choice(["uea", "ucr", "tser"]), default=None,
+              help="Take the problems from an archive's list (aeon's); TSER is regression. "
+                   "Problems no folder has are downloaded into the cache once.")
+@click.option("--datasets", default=None,
+              help="Comma-separated problem names; with --archive also all, equal or unequal (default all).")
 @click.option("--estimators", default="eadc,minirocket,multirockethydra", show_default=True,
               help="Comma-separated estimator names.")
 @click.option("--resamples", default=1, show_default=True, type=click.IntRange(1),
@@ -210,12 +214,17 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), repeatable; peers keep theirs.")
-@click.option("--task", type=click.Choice(["classification", "regression"]), default="classification",
-              show_default=True, help="Regression reads TSER problems and scores RMSE, MAE and R2.")
-def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, scheduler, published, params, task) -> None:
-    """Run estimators over UEA/UCR problems; resumable; writes results.csv and results.md."""
+@click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
+              help="Regression reads TSER problems and scores RMSE, MAE and R2 "
+                   "[default: the archive's task, else classification].")
+def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs, scheduler, published, params,
+              task) -> None:
+    """Run estimators over UEA/UCR/TSER problems; resumable; writes results.csv, results.md
+    and tsml-eval's per-case files under OUTPUT/tsml."""
     from tsevo.benchmark import run_benchmark
     from tsevo.benchmark._estimators import check_estimator_names
+
+    problems, task = _problems(archive, datasets, task)
 
     names = [e.strip() for e in estimators.split(",") if e.strip()]
     try:
@@ -224,7 +233,7 @@ def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, schedul
         raise click.BadParameter(str(err), param_hint="--estimators") from None
     command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     results = run_benchmark(
-        [d.strip() for d in datasets.split(",") if d.strip()], names, output, resamples=resamples,
+        problems, names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
         params=_parse_params(params), task=task,
     )
@@ -233,6 +242,22 @@ def benchmark(data_dir, datasets, estimators, resamples, output, n_jobs, schedul
     for name, score in ok.groupby("estimator")[metric].mean().items():
         click.echo(f"{name}: mean {metric} {score:.4f} over {ok[ok.estimator == name].shape[0]} cells")
     click.echo(f"results in {output}/results.csv and {output}/results.md")
+
+
+def _problems(archive: str | None, datasets: str | None, task: str | None) -> tuple[list[str], str]:
+    """The problem names and the task of ``tsevo benchmark``'s options."""
+    from tsevo.benchmark._archives import SELECTIONS, archive_problems, archive_task
+
+    if archive is None:
+        if not datasets:
+            raise click.UsageError("give --datasets NAME,... or --archive uea|ucr|tser")
+        return [d.strip() for d in datasets.split(",") if d.strip()], task or "classification"
+    if task is not None and task != archive_task(archive):
+        raise click.BadParameter(f"the {archive} archive is a {archive_task(archive)} archive", param_hint="--task")
+    selection = (datasets or "all").strip()
+    if selection in SELECTIONS:
+        return archive_problems(archive, selection), archive_task(archive)
+    return [d.strip() for d in selection.split(",") if d.strip()], archive_task(archive)
 
 
 def _fit(clf, X, y) -> None:
