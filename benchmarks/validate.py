@@ -2,7 +2,8 @@
 
 Every development problem's TRAIN split is divided 70/30 (stratified when
 every class has two cases, seeded by the split number); each configuration is
-fitted on the 70% and scored on the 30%. TEST is never read.
+fitted on the 70% and scored on the 30% (accuracy, or RMSE with ``--task
+regression``). TEST is never read.
 
     python benchmarks/validate.py --data-dirs ../shared/data/uea,../shared/data/ucr \
         --configs defaults,clipped_rel_pos --output benchmarks/results/defaults/rel_pos.csv
@@ -73,28 +74,40 @@ def _split(y: np.ndarray, seed: int):
     return train_test_split(np.arange(len(y)), test_size=0.3, stratify=stratify, random_state=seed)
 
 
-def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int, device: str) -> dict:
+def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int, device: str,
+             task: str = "classification") -> dict:
     import torch
-    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.metrics import balanced_accuracy_score, mean_squared_error
 
-    from tsevo import EADCTransformerClassifier
-    from tsevo.datasets import load_uea
+    from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
+    from tsevo.datasets import load_tser, load_uea
 
     torch.set_num_threads(threads)
-    X, y = load_uea(dataset, split="train", data_dir=data_dir)
-    train, valid = _split(np.asarray(y), split)
-    clf = EADCTransformerClassifier(random_state=split, device=device, **CONFIGS[config])
+    regression = task == "regression"
+    X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
+    train, valid = _split(np.asarray(y), split) if not regression else _plain_split(len(y), split)
+    estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
+    model = estimator(random_state=split, device=device, **CONFIGS[config])
     with patched(config):
         start = time.perf_counter()
-        clf.fit(_take(X, train), y[train])
+        model.fit(_take(X, train), y[train])
         seconds = time.perf_counter() - start
-        predicted = clf.predict(_take(X, valid))
+        predicted = model.predict(_take(X, valid))
+    if regression:
+        scores = {"valid_rmse": float(np.sqrt(mean_squared_error(y[valid], predicted)))}
+    else:
+        scores = {"valid_accuracy": float(np.mean(predicted == y[valid])),
+                  "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted)}
     return {
-        "config": config, "dataset": dataset, "split": split,
-        "valid_accuracy": float(np.mean(predicted == y[valid])),
-        "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted),
-        "n_train": len(train), "n_valid": len(valid), "epochs": clf.n_iter_, "fit_seconds": seconds,
+        "config": config, "dataset": dataset, "split": split, **scores,
+        "n_train": len(train), "n_valid": len(valid), "epochs": model.n_iter_, "fit_seconds": seconds,
     }
+
+
+def _plain_split(n: int, seed: int):
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(np.arange(n), test_size=0.3, random_state=seed)
 
 
 def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:
@@ -108,24 +121,30 @@ def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:
     return {name: found[name] for name in names.split(",")}
 
 
-def write_markdown(csv_path: Path, command: str) -> None:
+def write_markdown(csv_path: Path, command: str, configs: list[str]) -> None:
+    """Summary and per-problem table of ``configs`` (the first is the baseline of wins/ties/losses)."""
     import pandas as pd
 
     from tsevo.benchmark._report import markdown_table
 
     rows = pd.read_csv(csv_path)
-    table = rows.pivot_table(index="dataset", columns="config", values="valid_accuracy", aggfunc="mean")
+    rows = rows[rows["config"].isin(configs)]
+    baseline = configs[0]
+    metric = "valid_rmse" if "valid_rmse" in rows else "valid_accuracy"
+    lower_is_better = metric == "valid_rmse"
+    table = rows.pivot_table(index="dataset", columns="config", values=metric, aggfunc="mean")
     complete = table.dropna()
-    ranks = complete.rank(axis=1, ascending=False).mean()
+    ranks = complete.rank(axis=1, ascending=lower_is_better).mean()
+    better = (lambda a, b: a < b) if lower_is_better else (lambda a, b: a > b)
     seconds = rows.groupby("config")["fit_seconds"].sum()
     summary = pd.DataFrame({
         "config": complete.columns,
-        "mean validation accuracy": complete.mean().to_numpy(),
+        f"mean {metric.replace('_', ' ')}": complete.mean().to_numpy(),
         "average rank": ranks.to_numpy(),
-        "wins/ties/losses vs defaults": [
-            "" if c == "defaults" or "defaults" not in complete else
-            f"{(complete[c] > complete['defaults']).sum()}/{(complete[c] == complete['defaults']).sum()}/"
-            f"{(complete[c] < complete['defaults']).sum()}"
+        f"wins/ties/losses vs {baseline}": [
+            "" if c == baseline or baseline not in complete else
+            f"{better(complete[c], complete[baseline]).sum()}/{(complete[c] == complete[baseline]).sum()}/"
+            f"{better(complete[baseline], complete[c]).sum()}"
             for c in complete.columns
         ],
         "total fit seconds": [seconds[c] for c in complete.columns],
@@ -135,7 +154,7 @@ def write_markdown(csv_path: Path, command: str) -> None:
         "Each problem's TRAIN split is divided 70/30 (stratified where every class has two cases); "
         "each configuration is fitted on the 70% and scored on the 30%. TEST is never read. "
         f"Summary over the {len(complete)} problems every configuration finished:", "",
-        *markdown_table(summary), "", "Validation accuracy per problem (mean over splits):", "",
+        *markdown_table(summary), "", f"{metric.replace('_', ' ')} per problem (mean over splits):", "",
         *markdown_table(table.reset_index()),
     ]
     csv_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
@@ -151,6 +170,7 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--task", choices=["classification", "regression"], default="classification")
     args = parser.parse_args()
     from joblib import Parallel, delayed
 
@@ -165,7 +185,7 @@ def main() -> None:
         (config, name, folder, split) for name, folder in datasets.items() for split in range(args.splits)
         for config in args.configs.split(",") if (config, name, split) not in done
     ]
-    jobs = (delayed(run_cell)(*cell, args.threads, args.device) for cell in cells)
+    jobs = (delayed(run_cell)(*cell, args.threads, args.device, args.task) for cell in cells)
     for row in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         new = not out.exists()
         with out.open("a", newline="") as f:
@@ -174,7 +194,7 @@ def main() -> None:
                 writer.writeheader()
             writer.writerow(row)
         print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
-    write_markdown(out, "python benchmarks/validate.py " + " ".join(sys.argv[1:]))
+    write_markdown(out, "python benchmarks/validate.py " + " ".join(sys.argv[1:]), args.configs.split(","))
 
 
 if __name__ == "__main__":
