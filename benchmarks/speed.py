@@ -5,8 +5,11 @@ Each (path, length) runs in a fresh process so peak memory is its own:
     python benchmarks/speed.py --output benchmarks/results/speed
 
 Paths: ``straightforward`` (the reference map update), ``fast`` (fused map
-update, same results) and ``fast+patch`` (fast, with the automatic patch size
-of the estimator: at most 128 attention tokens). Model: the authors' README
+update, same results), ``fast+patch`` (fast, with the automatic patch size
+of the estimator: at most 128 attention tokens), ``fast+checkpoint`` (fast,
+each block recomputed in the backward pass) and ``fast+compile`` (fast, under
+``torch.compile``; the first step's compilation is timed apart). ``--paths``
+picks some. Model: the authors' README
 configuration (d_model 128, 4 blocks, 8 heads, k = v = 0.25, feed-forward
 256), 3 channels, AdamW.
 """
@@ -21,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-PATHS = ("straightforward", "fast", "fast+patch")
+PATHS = ("straightforward", "fast", "fast+patch", "fast+checkpoint", "fast+compile")
+DEFAULT_PATHS = ("straightforward", "fast", "fast+patch")
 CONFIG = dict(d_model=128, n_blocks=4, n_heads=8, key_fraction=0.25, value_fraction=0.25, d_ff=256, dropout=0.1)
 
 
@@ -33,18 +37,22 @@ def measure(path: str, length: int, batch: int, steps: int) -> dict:
 
     torch.manual_seed(0)
     patch = -(-length // 128) if path == "fast+patch" else 1
-    model = EADCTransformer(3, 4, patch_size=patch, fast_maps=path != "straightforward", **CONFIG)
+    model = EADCTransformer(3, 4, patch_size=patch, fast_maps=path != "straightforward",
+                            checkpoint=path == "fast+checkpoint", **CONFIG)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    forward = torch.compile(model) if path == "fast+compile" else model
     x, y = torch.randn(batch, 3, length), torch.randint(0, 4, (batch,))
     valid = torch.ones(batch, length, dtype=torch.bool)
 
     def step():
-        loss = torch.nn.functional.cross_entropy(model(x, valid), y)
+        loss = torch.nn.functional.cross_entropy(forward(x, valid), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
-    step()  # warm-up
+    start = time.perf_counter()
+    step()  # warm-up (and compilation)
+    first_step_seconds = time.perf_counter() - start
     with PeakMemory() as memory:
         start = time.perf_counter()
         for _ in range(steps):
@@ -53,18 +61,19 @@ def measure(path: str, length: int, batch: int, steps: int) -> dict:
     model.eval()
     cases = torch.randn(64, 3, length)
     with torch.inference_mode():
-        model(cases[:8], valid[:1].expand(8, -1))
+        forward(cases[:8], valid[:1].expand(8, -1))
         start = time.perf_counter()
-        model(cases, valid[:1].expand(64, -1))
+        forward(cases, valid[:1].expand(64, -1))
         throughput = 64 / (time.perf_counter() - start)
     return {"path": path, "length": length, "batch": batch, "patch_size": patch, "step_seconds": step_seconds,
-            "peak_memory_mb": memory.mb, "inference_cases_per_s": throughput}
+            "peak_memory_mb": memory.mb, "inference_cases_per_s": throughput,
+            "first_step_seconds": first_step_seconds}
 
 
-def run_all(lengths, batch, steps, max_exact_length, out: Path) -> list[dict]:
+def run_all(lengths, batch, steps, max_exact_length, paths=DEFAULT_PATHS) -> list[dict]:
     rows = []
     for length in lengths:
-        for path in PATHS:
+        for path in paths:
             if path != "fast+patch" and length > max_exact_length:
                 continue
             cmd = [sys.executable, __file__, "--one", path, str(length), str(batch), str(steps)]
@@ -89,11 +98,12 @@ def write(rows: list[dict], out: Path, command: str) -> None:
     lines = ["# Speed and memory against length", "", "```bash", command, "```", "",
              f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
              f"torch {torch.__version__}, CPU.", "",
-             "| path | length | batch | patch | s / training step | peak memory MB | inference cases/s |",
-             "|---|---|---|---|---|---|---|"]
+             "| path | length | batch | patch | s / training step | first step s | peak memory MB "
+             "| inference cases/s |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.path} | {r.length} | {r.batch} | {r.patch_size} | {r.step_seconds:.3f} | "
-                     f"{r.peak_memory_mb:.0f} | {r.inference_cases_per_s:.1f} |")
+                     f"{r.first_step_seconds:.1f} | {r.peak_memory_mb:.0f} | {r.inference_cases_per_s:.1f} |")
     (out / "speed.md").write_text("\n".join(lines) + "\n")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     for path, group in table.groupby("path"):
@@ -119,11 +129,16 @@ def main() -> None:
     parser.add_argument("--lengths", default="64,128,256,512,1024,2048")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--paths", default=",".join(DEFAULT_PATHS), help=f"comma-separated, from {PATHS}")
     parser.add_argument("--max-exact-length", type=int, default=512,
                         help="Longest length for the full-resolution paths (their maps grow with length^2).")
     args = parser.parse_args()
     lengths = [int(v) for v in args.lengths.split(",")]
-    rows = run_all(lengths, args.batch, args.steps, args.max_exact_length, Path(args.output))
+    paths = args.paths.split(",")
+    unknown = set(paths) - set(PATHS)
+    if unknown:
+        parser.error(f"unknown paths {sorted(unknown)}; choose from {PATHS}")
+    rows = run_all(lengths, args.batch, args.steps, args.max_exact_length, paths)
     write(rows, Path(args.output), "python benchmarks/speed.py " + " ".join(sys.argv[1:]))
 
 

@@ -154,3 +154,18 @@ def test_fast_map_update_matches_the_straightforward_one(causal):
     slow.eval().forward_features(x, valid, maps_slow)
     for a, b in zip(maps_fast.logits, maps_slow.logits, strict=True):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_checkpointing_gives_the_same_loss_and_gradients():
+    x, valid = torch.randn(4, C, L), torch.ones(4, L, dtype=torch.bool)
+    valid[1, 12:] = False
+    grads = []
+    for checkpoint in (False, True):
+        model = make_model(seed=3, dropout=0.2, checkpoint=checkpoint).train()
+        torch.manual_seed(7)  # the same dropout draws in both runs
+        loss = model(x, valid).logsumexp(-1).sum()
+        loss.backward()
+        grads.append((loss.detach(), [p.grad.clone() for p in model.parameters()]))
+    torch.testing.assert_close(grads[0][0], grads[1][0])
+    for plain, recomputed in zip(grads[0][1], grads[1][1], strict=True):
+        torch.testing.assert_close(plain, recomputed, atol=1e-6, rtol=1e-5)

@@ -151,6 +151,10 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),
+    HP("checkpoint", False, ["boolean"], "bool", """
+       Recompute each block's activations in the backward pass instead of
+       keeping them: training needs less memory (the attention maps of every
+       layer are not stored) and takes about a third longer.""", "network"),
     # ---------------------------------------------------------------- optimisation
     HP("weight_decay", 1e-2, [_real(0)], "float", "Decoupled weight decay on weight matrices.", "training"),
     HP("optimizer", "adamw", [StrOptions(set(OPTIMIZERS))], '{"adamw", "radam", "adam"}', """

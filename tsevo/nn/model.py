@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+import torch.utils.checkpoint
 from torch import nn
 
 from tsevo.nn.attention import map_mask
@@ -121,6 +122,10 @@ class EADCTransformer(nn.Module):
         Masked pooling over steps, or the reference's flatten head.
     max_length : int or None
         Length the flatten head is built for; required for ``head="flatten"``.
+    checkpoint : bool
+        Recompute each block in the backward pass instead of keeping its
+        activations (the ``B * H * T * T`` attention maps above all): less
+        memory for about one more forward pass of time. Training only.
     """
 
     def __init__(
@@ -145,8 +150,10 @@ class EADCTransformer(nn.Module):
         head: str = "mean",
         max_length: int | None = None,
         fast_maps: bool = True,
+        checkpoint: bool = False,
     ) -> None:
         super().__init__()
+        self.checkpoint = checkpoint
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
@@ -184,8 +191,14 @@ class EADCTransformer(nn.Module):
         h = (h + sinusoidal_positions(h.shape[1], self.d_model, h.device)) * valid[..., None]
         allowed = map_mask(valid, self.causal)  # (B, 1, T, T) or None; shared by every layer
         prev_map = None
+        recompute = self.checkpoint and self.training and torch.is_grad_enabled()
         for index, block in enumerate(self.blocks):
-            h, prev_map, probs = block(h, valid, prev_map, allowed)
+            if recompute:  # dropout draws are replayed in the recomputation (the RNG state is kept)
+                h, prev_map, probs = torch.utils.checkpoint.checkpoint(
+                    block, h, valid, prev_map, allowed, use_reentrant=False
+                )
+            else:
+                h, prev_map, probs = block(h, valid, prev_map, allowed)
             if maps is not None:
                 maps.record(index, prev_map, probs)
         return self.norm(h), valid
