@@ -212,13 +212,16 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--published", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
+@click.option("--published-from-aeon", default=None, metavar="NAMES",
+              help="Comma-separated estimators (e.g. HC2,InceptionTime) whose published results are fetched "
+                   "through aeon; without a network, --published is used instead.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), repeatable; peers keep theirs.")
 @click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
               help="Regression reads TSER problems and scores RMSE, MAE and R2 "
                    "[default: the archive's task, else classification].")
-def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs, scheduler, published, params,
-              task) -> None:
+def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs, scheduler, published,
+              published_from_aeon, params, task) -> None:
     """Run estimators over UEA/UCR/TSER problems; resumable; writes results.csv, results.md
     and tsml-eval's per-case files under OUTPUT/tsml."""
     from tsevo.benchmark import run_benchmark
@@ -236,6 +239,7 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
         problems, names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
         params=_parse_params(params), task=task,
+        published_from_aeon=[n.strip() for n in published_from_aeon.split(",")] if published_from_aeon else None,
     )
     ok = results[results["error"] == ""]
     metric = "accuracy" if task == "classification" else "rmse"

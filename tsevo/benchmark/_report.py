@@ -20,12 +20,14 @@ def average_ranks(table: pd.DataFrame, higher_is_better: bool = True) -> pd.Seri
     return complete.rank(axis=1, ascending=not higher_is_better).mean().sort_values()
 
 
-def read_published(path: str | os.PathLike, metric: str = "accuracy") -> pd.DataFrame:
-    """Published scores as a table with columns named ``NAME (published)``."""
-    published = pd.read_csv(path)
+def read_published(path: str | os.PathLike | pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Published scores (a CSV or a table with ``dataset, estimator, METRIC, source``)
+    as a table with columns named ``NAME (published)``."""
+    published = path if isinstance(path, pd.DataFrame) else pd.read_csv(path)
     missing = {"dataset", "estimator", metric, "source"} - set(published.columns)
     if missing:
-        raise ValueError(f"{path} lacks the columns {sorted(missing)}")
+        name = "the published table" if isinstance(path, pd.DataFrame) else path
+        raise ValueError(f"{name} lacks the columns {sorted(missing)}")
     table = published.pivot_table(index="dataset", columns="estimator", values=metric)
     table.columns = [f"{c} (published)" for c in table.columns]
     return table
@@ -111,7 +113,7 @@ METRICS = {
 def write_report(
     results: pd.DataFrame,
     out: Path,
-    published: str | os.PathLike | None = None,
+    published: str | os.PathLike | pd.DataFrame | None = None,
     command: str | None = None,
     task: str = "classification",
 ) -> Path:

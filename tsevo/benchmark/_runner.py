@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from tsevo.benchmark._estimators import check_estimator_names, make_estimator
+from tsevo.benchmark._published import published_results
 from tsevo.benchmark._tsml import CaseResults, write_results
 from tsevo.estimators._peers import min_length
 
@@ -260,6 +261,7 @@ def run_benchmark(
     command: str | None = None,
     params: dict | None = None,
     task: str = "classification",
+    published_from_aeon: list[str] | None = None,
 ):
     """Run every (dataset, estimator, resample) cell not already in ``OUTPUT/results.csv``.
 
@@ -280,8 +282,12 @@ def run_benchmark(
     scheduler : str, dask Client or None
         Address of a Dask scheduler (or a Client): cells then run on its workers.
     published : path-like or None
-        CSV of published accuracies (dataset, estimator, accuracy, source) to
-        set beside ours in the table, marked as published.
+        CSV of published scores (dataset, estimator, accuracy or rmse, source)
+        to set beside ours in the table, marked as published.
+    published_from_aeon : list of str or None
+        Estimators whose published results (e.g. ``["HC2", "InceptionTime"]``)
+        are fetched through aeon's ``get_estimator_results`` instead; when the
+        network is unreachable, ``published`` is used, with a warning.
     progress : bool, default=True
     command : str or None
         The command line that produced the run, written at the top of ``results.md``.
@@ -326,5 +332,6 @@ def run_benchmark(
     results = pd.read_csv(results_csv, keep_default_na=True)
     results["error"] = results["error"].fillna("")
     selected = results[results["dataset"].isin(datasets) & results["estimator"].isin(estimators)]
-    write_report(selected, out, published=published, command=command, task=task)
+    shown = published_results(published, published_from_aeon, datasets, task)
+    write_report(selected, out, published=shown, command=command, task=task)
     return results
