@@ -9,12 +9,14 @@ from tsevo._version import __version__
 from tsevo.data.datasets import load_tser, load_ucr, load_uea
 from tsevo.estimators import (
     EADCEnsembleClassifier,
+    EADCEnsembleRegressor,
     EADCHybridClassifier,
     EADCTransformerClassifier,
     EADCTransformerRegressor,
 )
 
 __all__ = [
-    "EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor",
+    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCTransformerClassifier",
+    "EADCTransformerRegressor",
     "__version__", "load_tser", "load_ucr", "load_uea",
 ]

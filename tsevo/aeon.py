@@ -10,12 +10,16 @@ from aeon.classification.base import BaseClassifier
 from aeon.regression.base import BaseRegressor
 
 from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
+from tsevo.estimators import EADCEnsembleRegressor as CoreEnsembleRegressor
 from tsevo.estimators import EADCHybridClassifier as CoreHybrid
 from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
 from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
 from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, checks_params
 
-__all__ = ["EADCEnsembleClassifier", "EADCHybridClassifier", "EADCTransformerClassifier", "EADCTransformerRegressor"]
+__all__ = [
+    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCTransformerClassifier",
+    "EADCTransformerRegressor",
+]
 
 TOOLS = "aeon's pipelines, transformers and benchmarking"
 TAGS = {
@@ -116,3 +120,18 @@ class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
     """
 
     _core = CoreRegressor
+
+
+class EADCEnsembleRegressor(CoreDelegate, AeonRegressorFace):
+    """
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo.aeon import EADCEnsembleRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCEnsembleRegressor(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreEnsembleRegressor

@@ -76,3 +76,30 @@ def test_sklearn_check_estimator_passes_the_full_battery():
     failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
     assert failed == {}
     assert len([r for r in results if r["status"] == "passed"]) > 50
+
+
+def test_the_ensemble_regressor_averages_its_members(covid):
+    from tsevo import EADCEnsembleRegressor
+
+    X, y, X_test, _ = covid
+    targets = np.column_stack([y, 2 * y])
+    ensemble = EADCEnsembleRegressor(**FAST, n_estimators=3, random_state=0).fit(X, targets)
+    assert len(ensemble.estimators_) == 3 and ensemble.n_targets_ == 2
+    assert len({m.random_state for m in ensemble.estimators_}) == 3  # each member its own seed
+    members = np.stack([m.predict(X_test) for m in ensemble.estimators_])
+    np.testing.assert_allclose(ensemble.predict(X_test), members.mean(axis=0))
+    assert not np.allclose(members[0], members[1])
+    again = EADCEnsembleRegressor(**FAST, n_estimators=3, random_state=0).fit(X, targets)
+    np.testing.assert_array_equal(again.predict(X_test), ensemble.predict(X_test))
+
+
+def test_the_ensemble_regressor_passes_sklearns_battery():
+    from tsevo import EADCEnsembleRegressor
+
+    params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(EADCEnsembleRegressor(**params, n_estimators=1), on_fail=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
+    assert failed == {}
+    assert len([r for r in results if r["status"] == "passed"]) > 50

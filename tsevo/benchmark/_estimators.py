@@ -41,6 +41,14 @@ def eadc_ensemble(seed: int):
     return EADCEnsembleClassifier(random_state=seed)
 
 
+@register("eadc-ensemble", "regression")
+def eadc_ensemble_regressor(seed: int):
+    """Five EA-DC regressors that differ in seed, predictions averaged."""
+    from tsevo import EADCEnsembleRegressor
+
+    return EADCEnsembleRegressor(random_state=seed)
+
+
 @register("eadc-hybrid")
 def eadc_hybrid(seed: int):
     """Five EA-DC networks beside MultiRocketHydra and QUANT, weighted by accuracy inside TRAIN."""

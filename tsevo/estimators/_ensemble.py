@@ -1,17 +1,19 @@
-"""``EADCEnsembleClassifier``: several EA-DC networks that differ in seed, averaged."""
+"""``EADCEnsembleClassifier`` and ``EADCEnsembleRegressor``: several EA-DC
+networks that differ in seed, averaged."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from tsevo.estimators._classifier import EADCTransformerClassifier
-from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
+from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
+from tsevo.estimators._regressor import EADCTransformerRegressor
 
 
 def member_params(ensemble, member: type) -> dict:
@@ -26,7 +28,64 @@ def member_seeds(random_state, n_members: int) -> list[int]:
     return [int(s) for s in check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_members)]
 
 
-class EADCEnsembleClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, ClassifierMixin, BaseEstimator):
+class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
+    """Members of one kind (``_member``) that differ only in their seed.
+
+    Subclasses set ``_task``, ``_kind = "ensemble"`` and ``_member``, and
+    implement ``_adopt(first)`` for the attributes that come from the
+    members (classes, target shape).
+    """
+
+    _member: type
+
+    def _fit_members(self, X, y) -> None:
+        """Train ``n_estimators`` members one after another; with ``verbose`` a
+        bar counts them. Ctrl-C during a member stops the ensemble after it (the
+        member keeps its best weights so far) and the members finished are kept."""
+        from tqdm.auto import tqdm
+
+        template = self._member(**member_params(self, self._member))
+        members, interrupted = [], False
+        seeds = member_seeds(self.random_state, self.n_estimators)
+        for seed in tqdm(seeds, disable=self.verbose < 1, desc="members", unit="net"):
+            member = clone(template).set_params(random_state=seed)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    member.fit(X, y)
+            except KeyboardInterrupt:
+                if not members:
+                    raise
+                interrupted = True
+                break
+            for warning in caught:  # re-issue the member's warnings, except its own Ctrl-C note
+                if "interrupted" not in str(warning.message):
+                    warnings.warn(warning.message, warning.category, stacklevel=3)
+            members.append(member)
+            if member.interrupted_:
+                interrupted = True
+                break
+        if interrupted:
+            warnings.warn(
+                f"training interrupted: keeping the {len(members)} of {self.n_estimators} members "
+                "trained so far", RuntimeWarning, stacklevel=3,
+            )
+        first = members[0]
+        self.estimators_ = members
+        self.n_channels_ = first.n_channels_
+        self.n_features_in_ = first.n_features_in_
+        if hasattr(first, "feature_names_in_"):
+            self.feature_names_in_ = first.feature_names_in_
+        else:
+            self.__dict__.pop("feature_names_in_", None)
+        self.interrupted_ = interrupted
+        self._adopt(first)
+
+    def _adopt(self, first) -> None:
+        raise NotImplementedError
+
+
+class EADCEnsembleClassifier(LabelsFromProbaMixin, ClassifierMixin, SeedEnsemble):
     """An ensemble of EA-DC-Transformer classifiers that differ in their seed.
 
     Each member is an :class:`EADCTransformerClassifier` with the same
@@ -69,47 +128,62 @@ class EADCEnsembleClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, C
         them. Ctrl-C during a member stops the ensemble after it (the member
         keeps its best weights so far) and the members finished are kept.
         """
-        from tqdm.auto import tqdm
-
-        template = self._member(**member_params(self, self._member))
-        members, interrupted = [], False
-        seeds = member_seeds(self.random_state, self.n_estimators)
-        for seed in tqdm(seeds, disable=self.verbose < 1, desc="members", unit="net"):
-            member = clone(template).set_params(random_state=seed)
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    member.fit(X, y)
-            except KeyboardInterrupt:
-                if not members:
-                    raise
-                interrupted = True
-                break
-            for warning in caught:  # re-issue the member's warnings, except its own Ctrl-C note
-                if "interrupted" not in str(warning.message):
-                    warnings.warn(warning.message, warning.category, stacklevel=2)
-            members.append(member)
-            if member.interrupted_:
-                interrupted = True
-                break
-        if interrupted:
-            warnings.warn(
-                f"training interrupted: keeping the {len(members)} of {self.n_estimators} members "
-                "trained so far", RuntimeWarning, stacklevel=2,
-            )
-        first = members[0]
-        self.estimators_ = members
-        self.classes_ = first.classes_
-        self.n_channels_ = first.n_channels_
-        self.n_features_in_ = first.n_features_in_
-        if hasattr(first, "feature_names_in_"):
-            self.feature_names_in_ = first.feature_names_in_
-        else:
-            self.__dict__.pop("feature_names_in_", None)
-        self.interrupted_ = interrupted
+        self._fit_members(X, y)
         return self
+
+    def _adopt(self, first) -> None:
+        self.classes_ = first.classes_
 
     def predict_proba(self, X) -> np.ndarray:
         """Mean of the members' class probabilities, ``(n_cases, n_classes)``."""
         check_is_fitted(self)
         return np.mean([member.predict_proba(X) for member in self.estimators_], axis=0)
+
+
+class EADCEnsembleRegressor(MultiOutputTagsMixin, RegressorMixin, SeedEnsemble):
+    """An ensemble of EA-DC-Transformer regressors that differ in their seed.
+
+    Each member is an :class:`EADCTransformerRegressor` with the same
+    parameters and its own ``random_state``; ``predict`` averages the
+    members' predictions.
+
+    {parameters}
+    Attributes
+    ----------
+    estimators_ : list of EADCTransformerRegressor
+        The fitted members.
+    n_features_in_ : int
+    n_channels_ : int
+    n_targets_ : int
+        Targets per case (``y`` of shape ``(n_cases, n_targets)``; 1 for ``(n_cases,)``).
+    interrupted_ : bool
+        Whether Ctrl-C stopped training; the members finished by then are kept.
+
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo import EADCEnsembleRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCEnsembleRegressor(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _task = "regression"
+    _kind = "ensemble"
+    _member = EADCTransformerRegressor
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> EADCEnsembleRegressor:
+        """Train ``n_estimators`` networks on series ``X`` with targets ``y``
+        (``(n_cases,)`` or ``(n_cases, n_targets)``); see the classifier's ``fit``."""
+        self._fit_members(X, y)
+        return self
+
+    def _adopt(self, first) -> None:
+        self.n_targets_ = first.n_targets_
+
+    def predict(self, X) -> np.ndarray:
+        """Mean of the members' predictions, in the target's units."""
+        check_is_fitted(self)
+        return np.mean([member.predict(X) for member in self.estimators_], axis=0)

@@ -27,3 +27,13 @@ class LabelsFromProbaMixin:
         """Predicted class labels, shape ``(n_cases,)``."""
         proba = self.predict_proba(X)  # checks fitting first
         return self.classes_[proba.argmax(axis=1)]
+
+
+class MultiOutputTagsMixin:
+    """Regressors that take ``y`` of shape ``(n_cases,)`` or ``(n_cases, n_targets)``."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

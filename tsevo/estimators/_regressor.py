@@ -9,9 +9,10 @@ from sklearn.model_selection import train_test_split
 
 from tsevo.data.validation import check_targets
 from tsevo.estimators._base import BaseEADC
+from tsevo.estimators._mixins import MultiOutputTagsMixin
 
 
-class EADCTransformerRegressor(RegressorMixin, BaseEADC):
+class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
     """EA-DC-Transformer time-series extrinsic regressor (Wang et al., TPAMI 2023).
 
     The network, inputs, training loop, persistence, ``transform`` and
@@ -109,9 +110,3 @@ class EADCTransformerRegressor(RegressorMixin, BaseEADC):
         """Predicted targets, ``(n_cases,)`` or ``(n_cases, n_targets)`` like the ``y`` of fit."""
         outputs = self._outputs(X).numpy() * self.target_scale_ + self.target_mean_
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
