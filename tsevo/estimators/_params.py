@@ -112,12 +112,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        with the square of the number of tokens, so "auto" picks the smallest
        patch that keeps the longest training series at most 128 tokens (1 for
        series up to 128 steps). 1 keeps full resolution.""", "estimator"),
-    HP("deviation_channels", False, ["boolean"], "bool", """
+    HP("deviation_channels", True, ["boolean"], "bool", """
        Give the network, beside each standardised channel, the channel's
        deviation from the mean series of the training cases (their average
        at each step), scaled to unit variance. Cases that share one shape and
        differ by a small fraction of it (spectra, outlines) look nearly alike
-       after standardisation; their deviations do not.""", "estimator"),
+       after standardisation; their deviations do not. Chosen by validation
+       inside TRAIN (``benchmarks/results/defaults/deviation.md``).""", "estimator"),
     HP("stem", "patch", [StrOptions(set(STEMS))], '{"patch", "conv"}', """
        How series become tokens: "patch" embeds ``patch_size`` raw steps
        linearly; "conv" first runs two causal convolutions (kernels 7 and 5)
