@@ -51,3 +51,30 @@ def small_motions(basic_motions):
 
 
 FAST = dict(max_epochs=3, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=8)
+
+
+@pytest.fixture
+def cheap_estimators(monkeypatch):
+    """Small estimators registered in the benchmark for one test, counting their constructions."""
+    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    from tsevo import EADCTransformerClassifier
+    from tsevo.benchmark import ESTIMATORS
+
+    built = []
+
+    def tiny_eadc(seed):
+        built.append("tiny-eadc")
+        return EADCTransformerClassifier(**FAST, random_state=seed)
+
+    def euclidean(seed):
+        built.append("1nn-ed")
+        return KNeighborsTimeSeriesClassifier(distance="euclidean")
+
+    def broken(seed):
+        raise RuntimeError("this peer always fails")
+
+    monkeypatch.setitem(ESTIMATORS, "tiny-eadc", tiny_eadc)
+    monkeypatch.setitem(ESTIMATORS, "1nn-ed", euclidean)
+    monkeypatch.setitem(ESTIMATORS, "broken", broken)
+    return built
