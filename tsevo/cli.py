@@ -81,14 +81,14 @@ def _load(dataset: str, split: str, data_dir: str | None):
         if dataset.endswith(".ts"):
             return load_ts(dataset)
         return load_uea(dataset, split=split, data_dir=data_dir)  # float targets for regression files
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ConnectionError, ValueError) as err:  # missing, unreachable or corrupt
         raise click.ClickException(str(err)) from None
 
 
 dataset_option = click.option(
     "--dataset", "-d", required=True,
-    help="UEA/UCR problem name (looked up in --data-dir, $TSEVO_DATA, then aeon's shipped "
-    "problems) or a path to a .ts file.",
+    help="UEA/UCR/TSER problem name (looked up in --data-dir, $TSEVO_DATA, the user cache and aeon's "
+    "shipped problems, then downloaded once) or a path to a .ts file.",
 )
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None,
