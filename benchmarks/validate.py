@@ -66,11 +66,12 @@ def _take(X, idx):
     return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
 
-def _split(y: np.ndarray, seed: int):
+def _split(y: np.ndarray, seed: int, stratified: bool = True):
+    """70/30 indices; stratified when asked and every class has two cases."""
     from sklearn.model_selection import train_test_split
 
     _, counts = np.unique(y, return_counts=True)
-    stratify = y if counts.min() >= 2 else None
+    stratify = y if stratified and counts.min() >= 2 else None
     return train_test_split(np.arange(len(y)), test_size=0.3, stratify=stratify, random_state=seed)
 
 
@@ -85,7 +86,7 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     torch.set_num_threads(threads)
     regression = task == "regression"
     X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
-    train, valid = _split(np.asarray(y), split) if not regression else _plain_split(len(y), split)
+    train, valid = _split(np.asarray(y), split, stratified=not regression)
     estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
     model = estimator(random_state=split, device=device, **CONFIGS[config])
     with patched(config):
@@ -102,12 +103,6 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
         "config": config, "dataset": dataset, "split": split, **scores,
         "n_train": len(train), "n_valid": len(valid), "epochs": model.n_iter_, "fit_seconds": seconds,
     }
-
-
-def _plain_split(n: int, seed: int):
-    from sklearn.model_selection import train_test_split
-
-    return train_test_split(np.arange(n), test_size=0.3, random_state=seed)
 
 
 def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:

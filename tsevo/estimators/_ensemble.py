@@ -38,10 +38,14 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
 
     _member: type
 
-    def _fit_members(self, X, y) -> None:
-        """Train ``n_estimators`` members one after another; with ``verbose`` a
-        bar counts them. Ctrl-C during a member stops the ensemble after it (the
-        member keeps its best weights so far) and the members finished are kept."""
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train ``n_estimators`` networks on series ``X`` with labels or targets ``y``.
+
+        Members are trained one after another; with ``verbose`` a bar counts
+        them. Ctrl-C during a member stops the ensemble after it (the member
+        keeps its best weights so far) and the members finished are kept.
+        """
         from tqdm.auto import tqdm
 
         template = self._member(**member_params(self, self._member))
@@ -80,6 +84,7 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
             self.__dict__.pop("feature_names_in_", None)
         self.interrupted_ = interrupted
         self._adopt(first)
+        return self
 
     def _adopt(self, first) -> None:
         raise NotImplementedError
@@ -119,17 +124,6 @@ class EADCEnsembleClassifier(LabelsFromProbaMixin, ClassifierMixin, SeedEnsemble
     _task = "classification"
     _kind = "ensemble"
     _member = EADCTransformerClassifier
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> EADCEnsembleClassifier:
-        """Train ``n_estimators`` networks on series ``X`` with labels ``y``.
-
-        Members are trained one after another; with ``verbose`` a bar counts
-        them. Ctrl-C during a member stops the ensemble after it (the member
-        keeps its best weights so far) and the members finished are kept.
-        """
-        self._fit_members(X, y)
-        return self
 
     def _adopt(self, first) -> None:
         self.classes_ = first.classes_
@@ -172,13 +166,6 @@ class EADCEnsembleRegressor(MultiOutputTagsMixin, RegressorMixin, SeedEnsemble):
     _task = "regression"
     _kind = "ensemble"
     _member = EADCTransformerRegressor
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> EADCEnsembleRegressor:
-        """Train ``n_estimators`` networks on series ``X`` with targets ``y``
-        (``(n_cases,)`` or ``(n_cases, n_targets)``); see the classifier's ``fit``."""
-        self._fit_members(X, y)
-        return self
 
     def _adopt(self, first) -> None:
         self.n_targets_ = first.n_targets_
