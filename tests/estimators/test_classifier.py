@@ -16,13 +16,6 @@ from tsevo import EADCTransformerClassifier
 
 
 @pytest.mark.slow
-def test_defaults_reach_90_percent_on_basic_motions(basic_motions):
-    X_train, y_train, X_test, y_test = basic_motions
-    clf = EADCTransformerClassifier(random_state=0).fit(X_train, y_train)
-    assert clf.score(X_test, y_test) >= 0.90
-
-
-@pytest.mark.slow
 def test_defaults_reach_90_percent_on_japanese_vowels(japanese_vowels):
     X_train, y_train, X_test, y_test = japanese_vowels
     assert isinstance(X_train, list)  # unequal lengths, aeon's list format
