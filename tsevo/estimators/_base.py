@@ -25,7 +25,8 @@ from tsevo.estimators._params import FromTable, by_destination
 from tsevo.estimators._persistence import PersistenceMixin
 from tsevo.nn import AttentionMaps, EADCTransformer
 from tsevo.nn.model import MAP_KINDS, attention_widths
-from tsevo.training import SeriesTensors, TrainConfig, Trainer, predict_logits
+from tsevo.training import SeriesTensors, TrainConfig, Trainer, TrainResult, predict_logits
+from tsevo.training.members import MemberTrainer
 
 AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
 AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
@@ -65,6 +66,26 @@ def local_rng(device: torch.device, seed: int):
         yield
 
 
+@dataclass
+class FitPlan:
+    """What a fit prepares before training: the validated input, targets'
+    state, seeds, scaler, training and validation tensors, the network and
+    the training configuration."""
+
+    X: object
+    panel: Panel
+    target_state: dict
+    scaler: ChannelScaler
+    seeds: SeedStreams
+    device: torch.device
+    train: SeriesTensors
+    valid: SeriesTensors | None
+    module: EADCTransformer
+    kwargs: dict
+    continuing: bool
+    config: TrainConfig
+
+
 class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, BaseEstimator):
     """Shared fit, prediction, embeddings and attention maps of the EA-DC estimators.
 
@@ -80,6 +101,14 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         fails (bad input, divergence, out of memory, Ctrl-C before the first
         epoch) leaves the previous fitted state, or an unfitted object.
         """
+        plan = self._plan(X, y)
+        with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(self.batch_size):
+            result = Trainer(plan.config, self.callbacks or ()).fit(plan.module, plan.train, plan.valid)
+        self._commit(plan, result)
+        return self
+
+    def _plan(self, X, y) -> FitPlan:
+        """Validate the input and build everything training needs; ``self`` is untouched."""
         attention_widths(self.d_model, self.n_heads, self.key_fraction, self.value_fraction)
         device = resolve_device(self.device)
         panel = to_panel(X)
@@ -95,28 +124,28 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             else:
                 kwargs = self._module_kwargs(panel, scaler.n_outputs, target_state["n_network_outputs"])
                 module = EADCTransformer(**kwargs).to(device)
-        config = self._train_config(device, targets[train_idx], seeds, target_state)
-        with local_rng(device, seeds.dropout), _clear_out_of_memory(self.batch_size):
-            result = Trainer(config, self.callbacks or ()).fit(
-                module, _subset(data, train_idx), None if valid_idx is None else _subset(data, valid_idx)
-            )
-        self._commit(X, panel, scaler, module, kwargs, target_state, result, device, continuing)
-        return self
+        return FitPlan(
+            X=X, panel=panel, target_state=target_state, scaler=scaler, seeds=seeds, device=device,
+            train=_subset(data, train_idx), valid=None if valid_idx is None else _subset(data, valid_idx),
+            module=module, kwargs=kwargs, continuing=continuing,
+            config=self._train_config(device, targets[train_idx], seeds, target_state),
+        )
 
-    def _commit(self, X, panel, scaler, module, kwargs, target_state, result, device, continuing) -> None:
+    def _commit(self, plan: FitPlan, result: TrainResult) -> None:
+        panel = plan.panel
         if panel.source == "numpy2D":  # sklearn's own record of columns and feature names
-            validate_data(self, X, skip_check_array=True, reset=True)
+            validate_data(self, plan.X, skip_check_array=True, reset=True)
         else:
             self.n_features_in_ = panel.n_channels
             self.__dict__.pop("feature_names_in_", None)
-        self.__dict__.update({k: v for k, v in target_state.items() if k.endswith("_")})
+        self.__dict__.update({k: v for k, v in plan.target_state.items() if k.endswith("_")})
         self.input_2d_ = panel.source == "numpy2D"
-        if not continuing:
+        if not plan.continuing:
             self.n_channels_, self.n_timepoints_ = panel.n_channels, panel.max_length
-        self.scaler_ = scaler
-        self.module_, self.module_kwargs_ = module, kwargs
-        self.patch_size_ = kwargs["patch_size"]
-        self.device_ = str(device)
+        self.scaler_ = plan.scaler
+        self.module_, self.module_kwargs_ = plan.module, plan.kwargs
+        self.patch_size_ = plan.kwargs["patch_size"]
+        self.device_ = str(plan.device)
         self.history_ = result.history
         self.n_iter_ = len(result.history)
         self.best_epoch_ = result.best_epoch
@@ -331,3 +360,44 @@ def _clear_out_of_memory(batch_size: int):
             f"out of memory while training with batch_size={batch_size}: lower batch_size, "
             f"d_model or n_blocks, or use a larger patch_size ({str(err).splitlines()[0]})"
         ) from None
+
+
+def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object]], verbose: int = 0) -> None:
+    """Fit each estimator on its ``(X, y)``, training the networks together.
+
+    Estimators whose networks and training runs match (architecture, number
+    of training and validation cases, epochs) are trained as one stacked
+    network by :class:`tsevo.training.members.MemberTrainer`; the rest one by
+    one. Each estimator ends as if fitted on its own (same attributes,
+    persistence, prediction). Nothing is committed unless every group trains.
+    """
+    plans = [est._plan(X, y) for est, (X, y) in zip(estimators, datasets, strict=True)]
+    groups: dict[str, list[int]] = {}
+    for index, plan in enumerate(plans):
+        groups.setdefault(_stack_key(plan), []).append(index)
+    results: dict[int, TrainResult] = {}
+    first = estimators[0]
+    with local_rng(plans[0].device, plans[0].seeds.dropout), _clear_out_of_memory(first.batch_size):
+        for indices in groups.values():
+            chosen = [plans[i] for i in indices]
+            for plan in chosen:
+                plan.config.verbose = verbose
+            if len(chosen) == 1:
+                results[indices[0]] = Trainer(chosen[0].config, first.callbacks or ()).fit(
+                    chosen[0].module, chosen[0].train, chosen[0].valid
+                )
+                continue
+            # the template runs every member under vmap: the plain map path, no recomputation
+            template = EADCTransformer(**{**chosen[0].kwargs, "fast_maps": False, "checkpoint": False})
+            trained = MemberTrainer([p.config for p in chosen], first.callbacks or ()).fit(
+                [p.module for p in chosen], template, [p.train for p in chosen], [p.valid for p in chosen]
+            )
+            results.update(zip(indices, trained, strict=True))
+    for index, (estimator, plan) in enumerate(zip(estimators, plans, strict=True)):
+        estimator._commit(plan, results[index])
+
+
+def _stack_key(plan: FitPlan) -> str:
+    """Plans with equal keys can be trained as one stacked network."""
+    sizes = (len(plan.train), 0 if plan.valid is None else len(plan.valid), plan.config.max_epochs)
+    return repr((sizes, sorted(plan.kwargs.items()), plan.continuing))

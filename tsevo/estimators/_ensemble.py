@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from tsevo.estimators._base import fit_together
 from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
@@ -21,6 +22,11 @@ def member_params(ensemble, member: type) -> dict:
     seed, trains silently (the ensemble's bar counts members) and starts anew."""
     names = {p.name for p in member._hyper_parameters} - {"random_state", "verbose", "warm_start"}
     return {name: getattr(ensemble, name) for name in names}
+
+
+def trains_together(ensemble, n_members: int) -> bool:
+    """Whether the ensemble's networks train as one stacked network (see ``member_training``)."""
+    return ensemble.member_training == "batched" and not ensemble.checkpoint and n_members > 1
 
 
 def member_seeds(random_state, n_members: int) -> list[int]:
@@ -42,38 +48,20 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
     def fit(self, X, y):
         """Train ``n_estimators`` networks on series ``X`` with labels or targets ``y``.
 
-        Members are trained one after another; with ``verbose`` a bar counts
-        them. Ctrl-C during a member stops the ensemble after it (the member
-        keeps its best weights so far) and the members finished are kept.
+        With ``member_training="batched"`` the networks train together (an
+        epochs bar with ``verbose``); otherwise one after another (a bar
+        counts members). Ctrl-C keeps what finished: every member's best
+        weights so far when training together, the members completed (the
+        current one with its best weights) when one after another.
         """
-        from tqdm.auto import tqdm
-
         template = self._member(**member_params(self, self._member))
-        members, interrupted = [], False
-        seeds = member_seeds(self.random_state, self.n_estimators)
-        for seed in tqdm(seeds, disable=self.verbose < 1, desc="members", unit="net"):
-            member = clone(template).set_params(random_state=seed)
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    member.fit(X, y)
-            except KeyboardInterrupt:
-                if not members:
-                    raise
-                interrupted = True
-                break
-            for warning in caught:  # re-issue the member's warnings, except its own Ctrl-C note
-                if "interrupted" not in str(warning.message):
-                    warnings.warn(warning.message, warning.category, stacklevel=3)
-            members.append(member)
-            if member.interrupted_:
-                interrupted = True
-                break
-        if interrupted:
-            warnings.warn(
-                f"training interrupted: keeping the {len(members)} of {self.n_estimators} members "
-                "trained so far", RuntimeWarning, stacklevel=3,
-            )
+        members = [clone(template).set_params(random_state=seed)
+                   for seed in member_seeds(self.random_state, self.n_estimators)]
+        if trains_together(self, len(members)):
+            fit_together(members, [(X, y)] * len(members), verbose=self.verbose)
+            interrupted = any(member.interrupted_ for member in members)
+        else:
+            members, interrupted = self._fit_one_by_one(members, X, y)
         first = members[0]
         self.estimators_ = members
         self.n_channels_ = first.n_channels_
@@ -85,6 +73,34 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
         self.interrupted_ = interrupted
         self._adopt(first)
         return self
+
+    def _fit_one_by_one(self, members: list, X, y) -> tuple[list, bool]:
+        from tqdm.auto import tqdm
+
+        fitted, interrupted = [], False
+        for member in tqdm(members, disable=self.verbose < 1, desc="members", unit="net"):
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    member.fit(X, y)
+            except KeyboardInterrupt:
+                if not fitted:
+                    raise
+                interrupted = True
+                break
+            for warning in caught:  # re-issue the member's warnings, except its own Ctrl-C note
+                if "interrupted" not in str(warning.message):
+                    warnings.warn(warning.message, warning.category, stacklevel=4)
+            fitted.append(member)
+            if member.interrupted_:
+                interrupted = True
+                break
+        if interrupted:
+            warnings.warn(
+                f"training interrupted: keeping the {len(fitted)} of {self.n_estimators} members "
+                "trained so far", RuntimeWarning, stacklevel=4,
+            )
+        return fitted, interrupted
 
     def _adopt(self, first) -> None:
         raise NotImplementedError

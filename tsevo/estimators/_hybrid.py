@@ -12,8 +12,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from tsevo.data.validation import Panel, check_labels, fill_missing, pad_to_length, panel_to_series, to_panel
+from tsevo.estimators._base import fit_together
 from tsevo.estimators._classifier import EADCTransformerClassifier
-from tsevo.estimators._ensemble import member_params, member_seeds
+from tsevo.estimators._ensemble import member_params, member_seeds, trains_together
 from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._peers import min_length
@@ -135,18 +136,23 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
 
     def _fit_networks(self, X, labels, classes, folds):
         template = self._member(**member_params(self, self._member))
-        members, oof = [], np.zeros((len(labels), len(classes)))
+        oof = np.zeros((len(labels), len(classes)))
         counts = np.zeros(len(labels))
-        for i, seed in enumerate(member_seeds(self.random_state, self.n_estimators)):
-            train, held_out = folds[i % len(folds)]
-            member = clone(template).set_params(random_state=seed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                member.fit(_take(X, train), labels[train])
+        seeds = member_seeds(self.random_state, self.n_estimators)
+        members = [clone(template).set_params(random_state=seed) for seed in seeds]
+        parts = [folds[i % len(folds)] for i in range(len(members))]
+        datasets = [(_take(X, train), labels[train]) for train, _ in parts]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            if trains_together(self, len(members)):
+                fit_together(members, datasets, verbose=self.verbose)
+            else:
+                for member, (X_part, y_part) in zip(members, datasets, strict=True):
+                    member.fit(X_part, y_part)
+        for member, (_, held_out) in zip(members, parts, strict=True):
             proba = member.predict_proba(_take(X, held_out))
             oof[held_out] += _align(proba, member.classes_, classes)
             counts[held_out] += 1
-            members.append(member)
         # cases in folds no member held out (more folds than members) get the members' mean
         missing = counts == 0
         if missing.any():

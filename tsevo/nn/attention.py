@@ -38,11 +38,17 @@ def key_padding_and_future_mask(
     return allowed
 
 
-def map_mask(valid: torch.Tensor, causal: bool) -> torch.Tensor | None:
+def map_mask(valid: torch.Tensor, causal: bool, padded: bool | None = None) -> torch.Tensor | None:
     """The mask of :func:`key_padding_and_future_mask`, or None when every entry
     is allowed (no padding, not causal), which lets the layers skip masking.
-    Costs one device sync (``valid.all()``): call it once per forward pass."""
-    if causal or not bool(valid.all()):
+
+    ``padded=None`` finds out from ``valid``, at the cost of one device sync
+    (``valid.all()``): call it once per forward pass. Callers that cannot
+    branch on a tensor's value (``torch.func.vmap``) say whether any step is
+    padded themselves."""
+    if padded is None:
+        padded = not bool(valid.all())
+    if causal or padded:
         return key_padding_and_future_mask(valid, causal)
     return None
 

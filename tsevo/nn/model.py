@@ -180,16 +180,22 @@ class EADCTransformer(nn.Module):
         self.classifier = nn.Linear(pooled_width, n_classes)
 
     def forward_features(
-        self, x: torch.Tensor, valid: torch.Tensor, maps: AttentionMaps | None = None
+        self,
+        x: torch.Tensor,
+        valid: torch.Tensor,
+        maps: AttentionMaps | None = None,
+        padded: bool | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(B, C, L)`` and ``(B, L)`` -> token features ``(B, T, D)`` and their
         validity ``(B, T)``, with ``T = ceil(L / patch_size)``.
 
         Pass an :class:`AttentionMaps` to collect every layer's maps.
+        ``padded`` says whether any step is invalid (None: read from
+        ``valid``, one device sync; under ``torch.func.vmap`` it must be given).
         """
         h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
         h = (h + sinusoidal_positions(h.shape[1], self.d_model, h.device)) * valid[..., None]
-        allowed = map_mask(valid, self.causal)  # (B, 1, T, T) or None; shared by every layer
+        allowed = map_mask(valid, self.causal, padded)  # (B, 1, T, T) or None; shared by every layer
         prev_map = None
         recompute = self.checkpoint and self.training and torch.is_grad_enabled()
         for index, block in enumerate(self.blocks):
@@ -211,6 +217,6 @@ class EADCTransformer(nn.Module):
             return pooled
         return self.classifier(self.head_dropout(pooled))
 
-    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None = None) -> torch.Tensor:
         """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``."""
-        return self.forward_head(*self.forward_features(x, valid))
+        return self.forward_head(*self.forward_features(x, valid, padded=padded))

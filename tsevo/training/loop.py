@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -65,10 +65,15 @@ class TrainResult:
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "radam": torch.optim.RAdam, "adam": torch.optim.Adam}
 
 
-def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(
+    named_parameters: Iterable[tuple[str, torch.Tensor]], config: TrainConfig, stacked: bool = False
+) -> torch.optim.Optimizer:
+    """The configured optimiser; ``stacked``: each parameter has a leading member axis."""
     # no weight decay on biases, norms and the relative-position table
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "rel_pos" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim > 1 and "rel_pos" not in n)]
+    named = list(named_parameters)
+    matrix = 2 + stacked  # dimensions of a weight matrix (one more with a member axis)
+    decay = [p for n, p in named if p.ndim >= matrix and "rel_pos" not in n]
+    no_decay = [p for n, p in named if not (p.ndim >= matrix and "rel_pos" not in n)]
     groups = [
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
@@ -160,7 +165,11 @@ class Trainer:
         """Validation loss and score: accuracy, or RMSE in the targets' units."""
         model.eval()
         logits = predict_logits(model, data, self.config.batch_size * 4, self.config.device)
-        labels = data.labels.to(logits.device)
+        return self.metrics(logits, data.labels)
+
+    def metrics(self, logits: torch.Tensor, labels: torch.Tensor) -> dict:
+        """Loss and score of validation ``logits``; ``Diverged`` when the loss is not finite."""
+        labels = labels.to(logits.device)
         loss = self.loss(logits, labels).item()
         if not math.isfinite(loss):
             raise Diverged
@@ -178,7 +187,7 @@ class Trainer:
         cfg = self.config
         generator = torch.Generator().manual_seed(cfg.shuffle_seed)
         self.augment_generator = torch.Generator(cfg.device).manual_seed(cfg.augment_seed)
-        optimizer = make_optimizer(model, cfg)
+        optimizer = make_optimizer(model.named_parameters(), cfg)
         steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, warmup_cosine(cfg.max_epochs * steps_per_epoch, cfg.warmup_fraction)
@@ -231,19 +240,9 @@ class Trainer:
         return TrainResult(history=history, best_epoch=kept, interrupted=interrupted)
 
     def _recover_from_divergence(self, epoch: int, best: dict) -> None:
-        lr = self.config.lr
         if best["state"] is None:
-            raise ValueError(
-                f"training diverged in epoch {epoch}: the loss became NaN or infinite with "
-                f"lr={lr:g}. Lower the learning rate (for example lr={lr / 10:g}) or keep "
-                "grad_clip on."
-            )
-        warnings.warn(
-            f"training diverged in epoch {epoch} (the loss became NaN or infinite); keeping the "
-            f"weights of epoch {best['epoch']}. A lower learning rate than lr={lr:g} should help.",
-            RuntimeWarning,
-            stacklevel=4,
-        )
+            raise first_epoch_divergence(epoch, self.config.lr)
+        warn_divergence(epoch, best["epoch"], self.config.lr, stacklevel=5)
 
     def run_epoch(self, model, train, valid, optimizer, scheduler, generator) -> dict:
         start = time.perf_counter()
@@ -254,6 +253,24 @@ class Trainer:
         record["lr"] = lr
         record["seconds"] = time.perf_counter() - start
         return record
+
+
+def first_epoch_divergence(epoch: int, lr: float) -> ValueError:
+    """The error of a loss that became non-finite before any epoch finished."""
+    return ValueError(
+        f"training diverged in epoch {epoch}: the loss became NaN or infinite with "
+        f"lr={lr:g}. Lower the learning rate (for example lr={lr / 10:g}) or keep "
+        "grad_clip on."
+    )
+
+
+def warn_divergence(epoch: int, kept_epoch: int, lr: float, stacklevel: int) -> None:
+    warnings.warn(
+        f"training diverged in epoch {epoch} (the loss became NaN or infinite); keeping the "
+        f"weights of epoch {kept_epoch}. A lower learning rate than lr={lr:g} should help.",
+        RuntimeWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _copy_state(model: nn.Module) -> dict:
