@@ -16,7 +16,7 @@ CHECK_PARAMS = dict(max_epochs=20, d_model=16, n_blocks=2, n_heads=2, d_ff=32, b
 
 def test_ensemble_averages_members_that_are_single_models_with_their_own_seeds(small_motions):
     X, y, X_test, _ = small_motions
-    ensemble = EADCEnsembleClassifier(**FAST, n_estimators=3, random_state=0).fit(X, y)
+    ensemble = EADCEnsembleClassifier(**FAST, n_estimators=3, member_training="sequential", random_state=0).fit(X, y)
     seeds = member_seeds(0, 3)
     assert len(set(seeds)) == 3 and [m.random_state for m in ensemble.estimators_] == seeds
     singles = [EADCTransformerClassifier(**FAST, random_state=s).fit(X, y).predict_proba(X_test) for s in seeds]
@@ -37,7 +37,8 @@ def test_ensemble_ctrl_c_keeps_the_members_finished(small_motions, monkeypatch):
 
     monkeypatch.setattr(EADCTransformerClassifier, "fit", second_is_interrupted)
     with pytest.warns(RuntimeWarning, match="keeping the 1 of 3 members"):
-        ensemble = EADCEnsembleClassifier(**FAST, n_estimators=3, random_state=0).fit(X, y)
+        ensemble = EADCEnsembleClassifier(**FAST, n_estimators=3, member_training="sequential", random_state=0)
+        ensemble.fit(X, y)
     assert len(ensemble.estimators_) == 1 and ensemble.interrupted_
     assert ensemble.predict_proba(X_test).shape == (len(X_test), 4)
 

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tsevo.estimators._base import fit_together
 from tsevo.estimators._classifier import EADCTransformerClassifier
+from tsevo.estimators._devices import is_gpu_device
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._regressor import EADCTransformerRegressor
@@ -26,7 +27,10 @@ def member_params(ensemble, member: type) -> dict:
 
 def trains_together(ensemble, n_members: int) -> bool:
     """Whether the ensemble's networks train as one stacked network (see ``member_training``)."""
-    return ensemble.member_training == "batched" and not ensemble.checkpoint and n_members > 1
+    batched = ensemble.member_training == "batched" or (
+        ensemble.member_training == "auto" and is_gpu_device(ensemble.device)
+    )
+    return batched and not ensemble.checkpoint and n_members > 1
 
 
 def member_seeds(random_state, n_members: int) -> list[int]:
@@ -48,9 +52,9 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
     def fit(self, X, y):
         """Train ``n_estimators`` networks on series ``X`` with labels or targets ``y``.
 
-        With ``member_training="batched"`` the networks train together (an
-        epochs bar with ``verbose``); otherwise one after another (a bar
-        counts members). Ctrl-C keeps what finished: every member's best
+        With ``member_training="batched"`` (or "auto" on a GPU) the networks
+        train together (an epochs bar with ``verbose``); otherwise one after
+        another (a bar counts members). Ctrl-C keeps what finished: every member's best
         weights so far when training together, the members completed (the
         current one with its best weights) when one after another.
         """

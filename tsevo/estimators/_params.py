@@ -82,14 +82,18 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("n_estimators", 5, [_int(1)], "int", """
        Networks in the ensemble, each with its own seed; their probabilities
        are averaged.""", "estimator", kinds=("ensemble", "hybrid")),
-    HP("member_training", "batched", [StrOptions({"batched", "sequential"})], '{"batched", "sequential"}', """
+    HP("member_training", "auto", [StrOptions({"auto", "batched", "sequential"})],
+       '{"auto", "batched", "sequential"}', """
        "batched" trains the networks together as one network whose weights
        have a member axis (``torch.func.vmap``), so they share every kernel
        call: on a GPU, where a small network is bound by kernel launches, an
        ensemble then costs little more than one network. "sequential" trains
-       them one after another, which needs one network's memory. With
-       ``checkpoint=True`` members are trained one after another. Members are
-       the same either way, except for their dropout draws.""", "estimator", kinds=("ensemble", "hybrid")),
+       them one after another, with one network's memory; on a CPU, which is
+       bound by arithmetic, it is as fast or faster
+       (``benchmarks/results/speed/ensemble_*``). "auto": batched on a GPU,
+       sequential on a CPU. With ``checkpoint=True`` members are trained one
+       after another. Members are the same either way, except for their
+       dropout draws.""", "estimator", kinds=("ensemble", "hybrid")),
     HP("peers", "multirockethydra,quant", [str], "str", """
        Comma-separated aeon classifiers set beside the EA-DC ensemble:
        "multirockethydra", "quant", "minirocket" or "rocket".""", "estimator", ("classification",), ("hybrid",)),

@@ -1,0 +1,94 @@
+"""Fit time of an ensemble of EA-DC networks against one network, same epochs.
+
+For each problem: one ``EADCTransformerClassifier`` and ``EADCEnsembleClassifier``
+with ``n_estimators`` members trained together (``member_training="batched"``)
+and one after another (``"sequential"``), all with the defaults except a fixed
+``max_epochs``, so every network takes the same optimisation steps:
+
+    python benchmarks/ensemble_speed.py --data-dir ../shared/data/ucr \\
+        --datasets ECG200,ArrowHead --max-epochs 20 --output benchmarks/results/speed/ensemble_cpu
+
+Writes ``ensemble_speed.csv`` and ``ensemble_speed.md`` (with the command) in
+``--output``. ``--device cuda`` runs on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+WAYS = ("single", "batched", "sequential")
+
+
+def fit_seconds(way: str, X, y, n_members: int, max_epochs: int, device: str) -> float:
+    from tsevo import EADCEnsembleClassifier, EADCTransformerClassifier
+
+    common = dict(max_epochs=max_epochs, device=device, random_state=0)
+    if way == "single":
+        model = EADCTransformerClassifier(**common)
+    else:
+        model = EADCEnsembleClassifier(n_estimators=n_members, member_training=way, **common)
+    start = time.perf_counter()
+    model.fit(X, y)
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def device_name(device: str) -> str:
+    if device == "cuda":
+        import torch
+
+        return torch.cuda.get_device_name()
+    return f"CPU ({platform.processor() or platform.machine()}), {__import__('torch').get_num_threads()} threads"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--datasets", required=True, help="comma-separated problem names")
+    parser.add_argument("--n-members", type=int, default=5)
+    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args()
+
+    from tsevo.datasets import load_uea
+
+    rows = []
+    for name in args.datasets.split(","):
+        X, y, _, _ = load_uea(name, data_dir=args.data_dir)
+        fit_seconds("single", X[:16] if not isinstance(X, list) else X[:16], y[:16], 2, 1, args.device)  # warm-up
+        row = {"dataset": name, "n_train": len(y), "max_epochs": args.max_epochs, "n_members": args.n_members}
+        for way in WAYS:
+            row[f"{way}_seconds"] = fit_seconds(way, X, y, args.n_members, args.max_epochs, args.device)
+            print(name, way, f"{row[f'{way}_seconds']:.1f} s", flush=True)
+        row["batched_over_single"] = row["batched_seconds"] / row["single_seconds"]
+        row["sequential_over_single"] = row["sequential_seconds"] / row["single_seconds"]
+        rows.append(row)
+    args.output.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    table.to_csv(args.output / "ensemble_speed.csv", index=False)
+    command = "python benchmarks/ensemble_speed.py " + " ".join(sys.argv[1:])
+    lines = [
+        "# Fit time of an ensemble against one network", "", "```bash", command, "```", "",
+        f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. Defaults except "
+        f"max_epochs={args.max_epochs} for every network; ensembles of {args.n_members} members trained "
+        "together (batched) or one after another (sequential); the first fit of a small slice was a warm-up.",
+        "", table.round(3).to_markdown(index=False), "",
+        f"Mean ratio to one network: batched {table['batched_over_single'].mean():.2f}x, "
+        f"sequential {table['sequential_over_single'].mean():.2f}x.",
+    ]
+    (args.output / "ensemble_speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
