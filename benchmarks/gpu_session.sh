@@ -33,9 +33,10 @@ DATASETS=PLAID,FiftyWords,SwedishLeaf,MedicalImages,JapaneseVowels,Adiac,Synthet
 export OMP_NUM_THREADS=1
 left=$((BUDGET - (SECONDS - START)))
 bench_start=$SECONDS
-timeout $((left * 45 / 100)) python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
+[ "${SKIP_SINGLE:-0}" = 1 ] || timeout $((left * 45 / 100)) python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
     --estimators eadc --output "$OUT/dev" --n-jobs 12 > /tmp/bench1.log 2>&1
-echo "eadc development benchmark: rc $? after $((SECONDS - bench_start)) s wall" | tee "$OUT/dev_wall.txt"
+[ "${SKIP_SINGLE:-0}" = 1 ] || echo "eadc development benchmark: rc $? after $((SECONDS - bench_start)) s wall" | tee "$OUT/dev_wall.txt"
+bench_start=$SECONDS
 
 # then the ensemble (batched on the GPU), and TSER's ensemble beside it
 left=$((BUDGET - (SECONDS - START) - 15))
@@ -44,7 +45,8 @@ timeout $left python3 -m tsevo.cli benchmark --task regression --data-dir /tmp/d
     --estimators eadc-ensemble --output "$OUT/tser" --n-jobs 2 > /tmp/bench3.log 2>&1 &
 timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
     --estimators eadc-ensemble --output "$OUT/dev" --n-jobs 10 > /tmp/bench2.log 2>&1
+echo "eadc-ensemble development benchmark: after $((SECONDS - bench_start)) s wall" | tee -a "$OUT/dev_wall.txt"
 wait
-tail -2 /tmp/bench1.log /tmp/bench2.log /tmp/bench3.log
+for log in /tmp/bench1.log /tmp/bench2.log /tmp/bench3.log; do tail -n 2 "$log"; done
 tail -3 "$OUT/cuda_tests.log"
 echo "done in $((SECONDS - START)) s"

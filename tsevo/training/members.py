@@ -201,9 +201,10 @@ class MemberTrainer:
                     v = augment(v, mask, member.config.augmentation, member.augment)
                 values.append(v), valid.append(mask), labels.append(y)
             values, valid = _stack_padded(values, valid)
-            with members[0].trainer.autocast():
-                outputs = stack(values, valid)
-                losses = torch.stack([m.trainer.loss(o, y) for m, o, y in zip(members, outputs, labels, strict=True)])
+            # float32 even with mixed_precision: bfloat16 autocast does not reach every kernel under
+            # vmap (a batched conv2d met a float bias), and this launch-bound network gains nothing from it
+            outputs = stack(values, valid)
+            losses = torch.stack([m.trainer.loss(o, y) for m, o, y in zip(members, outputs, labels, strict=True)])
             finite = torch.isfinite(losses.detach()).cpu()
             self._handle_divergence(members, finite, epoch)
             optimizer.zero_grad(set_to_none=True)
@@ -265,7 +266,7 @@ def _stack_padded(values: list[torch.Tensor], valid: list[torch.Tensor]) -> tupl
 
 
 _SHARED = ("max_epochs", "batch_size", "lr", "weight_decay", "optimizer", "grad_clip", "warmup_fraction",
-           "mixed_precision", "device", "task")
+           "device", "task")
 
 
 def _check_compatible(configs: Sequence[TrainConfig]) -> None:
