@@ -63,6 +63,7 @@ def main() -> None:
     from tsevo.datasets import load_uea
 
     rows = []
+    args.output.mkdir(parents=True, exist_ok=True)
     for name in args.datasets.split(","):
         X, y, _, _ = load_uea(name, data_dir=args.data_dir)
         fit_seconds("single", X[:16] if not isinstance(X, list) else X[:16], y[:16], 2, 1, args.device)  # warm-up
@@ -73,9 +74,8 @@ def main() -> None:
         row["batched_over_single"] = row["batched_seconds"] / row["single_seconds"]
         row["sequential_over_single"] = row["sequential_seconds"] / row["single_seconds"]
         rows.append(row)
-    args.output.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(args.output / "ensemble_speed.csv", index=False)  # each problem as it ends
     table = pd.DataFrame(rows)
-    table.to_csv(args.output / "ensemble_speed.csv", index=False)
     command = "python benchmarks/ensemble_speed.py " + " ".join(sys.argv[1:])
     lines = [
         "# Fit time of an ensemble against one network", "", "```bash", command, "```", "",
