@@ -131,11 +131,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        differ by a small fraction of it (spectra, outlines) look nearly alike
        after standardisation; their deviations do not. Chosen by validation
        inside TRAIN (``benchmarks/results/defaults/deviation.md``).""", "estimator"),
-    HP("stem", "patch", [StrOptions(set(STEMS))], '{"patch", "conv"}', """
-       How series become tokens: "patch" embeds ``patch_size`` raw steps
-       linearly; "conv" first runs two causal convolutions (kernels 7 and 5)
-       at full resolution, so that each token describes the local shape
-       around its steps, then embeds patches of their output.""", "network"),
+    HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
+       How series become tokens: "conv" first runs two causal convolutions
+       (kernels 7 and 5) at full resolution, so that each token describes the
+       local shape around its steps, then embeds patches of their output;
+       "patch" embeds ``patch_size`` raw steps linearly. Chosen by validation
+       inside TRAIN (``benchmarks/results/defaults/stem_conv.md`` and
+       ``stem_conv_tser.md``).""", "network"),
     HP("n_heads", 8, [_int(1)], "int", """
        Attention heads; ``d_model * key_fraction`` and ``d_model *
        value_fraction`` must be multiples of it.""", "network"),
