@@ -103,7 +103,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         """
         plan = self._plan(X, y)
         with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(self.batch_size):
-            result = Trainer(plan.config, self.callbacks or ()).fit(plan.module, plan.train, plan.valid)
+            result = _train_alone(plan, self.callbacks)
         self._commit(plan, result)
         return self
 
@@ -383,9 +383,7 @@ def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object
             for plan in chosen:
                 plan.config.verbose = verbose
             if len(chosen) == 1:
-                results[indices[0]] = Trainer(chosen[0].config, first.callbacks or ()).fit(
-                    chosen[0].module, chosen[0].train, chosen[0].valid
-                )
+                results[indices[0]] = _train_alone(chosen[0], first.callbacks)
                 continue
             # the template runs every member under vmap: the plain map path, no recomputation
             template = EADCTransformer(**{**chosen[0].kwargs, "fast_maps": False, "checkpoint": False})
@@ -395,6 +393,11 @@ def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object
             results.update(zip(indices, trained, strict=True))
     for index, (estimator, plan) in enumerate(zip(estimators, plans, strict=True)):
         estimator._commit(plan, results[index])
+
+
+def _train_alone(plan: FitPlan, callbacks) -> TrainResult:
+    """Train one plan's network by itself (the caller seeds dropout and catches out-of-memory)."""
+    return Trainer(plan.config, callbacks or ()).fit(plan.module, plan.train, plan.valid)
 
 
 def _stack_key(plan: FitPlan) -> str:

@@ -51,7 +51,6 @@ class StackedModules:
     """
 
     def __init__(self, modules: Sequence[nn.Module], template: nn.Module) -> None:
-        self.n_members = len(modules)
         self.template = template.to("meta")
         self.params, self.buffers = stack_module_state(list(modules))  # leaves with requires_grad
 
