@@ -135,3 +135,30 @@ def test_member_trainer_refuses_members_whose_steps_differ():
 
     with pytest.raises(ValueError, match="equal sizes"):
         MemberTrainer([config, config]).fit([model, model], model, [data(8), data(9)], [None, None])
+
+
+def test_a_later_divergence_of_one_member_keeps_its_best_epoch_while_the_others_train_on(small_motions, monkeypatch):
+    from tsevo.training.loop import Trainer
+
+    X, y, X_test, _ = small_motions  # 20 cases at batch 8: three steps an epoch, no validation
+    original, calls = Trainer.loss, {}
+
+    def first_member_diverges_in_epoch_three(self, logits, labels):
+        loss = original(self, logits, labels)
+        first = calls.setdefault("trainer", self)  # members' losses are computed in order
+        if self is first:
+            calls["n"] = calls.get("n", 0) + 1
+            if calls["n"] > 6:
+                return loss * float("nan")
+        return loss
+
+    monkeypatch.setattr(Trainer, "loss", first_member_diverges_in_epoch_three)
+    ensemble = EADCEnsembleClassifier(**{**FAST, "max_epochs": 5}, n_estimators=3, member_training="batched",
+                                      random_state=0)
+    with pytest.warns(RuntimeWarning, match=r"diverged in epoch 3.*weights of epoch [12]"):
+        ensemble.fit(X, y)
+    first, *others = ensemble.estimators_
+    assert first.n_iter_ == 2 and first.best_epoch_ in (1, 2)
+    assert all(m.n_iter_ == 5 for m in others)
+    assert all(p.isfinite().all() for m in ensemble.estimators_ for p in m.module_.parameters())
+    assert np.isfinite(ensemble.predict_proba(X_test)).all()
