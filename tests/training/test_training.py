@@ -8,14 +8,16 @@ from tests.conftest import FAST
 from tsevo import EADCTransformerClassifier
 
 
-@pytest.mark.slow
 def test_early_stopping_stops_well_before_a_generous_limit(basic_motions):
+    # with a patience of 10 epochs a small network must stop long before the 1,000 allowed
+    # (about 230 epochs here), keep its best epoch, and still predict well
     X_train, y_train, X_test, y_test = basic_motions
-    clf = EADCTransformerClassifier(early_stopping=True, max_epochs=500, random_state=0)
+    clf = EADCTransformerClassifier(**{**FAST, "max_epochs": 1000}, early_stopping=True, n_iter_no_change=10,
+                                    validation_fraction=0.25, random_state=0)
     clf.fit(X_train, y_train)
-    assert clf.n_iter_ < 250
+    assert clf.n_iter_ < 500
     assert clf.best_epoch_ <= clf.n_iter_
-    assert clf.score(X_test, y_test) >= 0.90
+    assert clf.score(X_test, y_test) >= 0.80
 
 
 def test_history_records_every_epoch(small_motions):
