@@ -38,6 +38,7 @@ CONFIGS: dict[str, dict] = {
     "patch": {"deviation_channels": False, "stem": "patch"},
     "deviation": {"deviation_channels": True, "stem": "patch"},
     "deviation_conv": {"deviation_channels": True, "stem": "conv"},
+    "conv_differences": {"deviation_channels": True, "stem": "conv", "difference_channels": True},
 }
 # name -> (module, attribute, value) set in the worker while the cell runs, then restored
 # (for changes that are not parameters; workers run many cells, so nothing may leak)

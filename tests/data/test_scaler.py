@@ -1,4 +1,4 @@
-"""Standardisation and the deviation channels computed from training statistics."""
+"""Standardisation and the deviation and difference channels computed from training statistics."""
 
 import numpy as np
 import pytest
@@ -44,11 +44,36 @@ def test_unequal_lengths_missing_values_and_longer_series():
     assert padded[1, :, 1:].tolist() == [[0.0] * 3] * 2  # missing and padding at 0
 
 
-@pytest.mark.parametrize("deviation_channels", [False, True])
-def test_the_network_sees_twice_the_channels_and_persists_them(tmp_path, small_motions, deviation_channels):
+def test_difference_channels_are_slopes_at_unit_scale():
+    # a slow ramp: its slope is 1/100 of its values, and reaches the network at unit scale
+    X = np.linspace(0, 1, 100)[None, None, :] * np.array([1.0, 2.0, 3.0])[:, None, None] + 5.0
+    scaler = ChannelScaler.fit(to_panel(X), deviations=True, differences=True)
+    values, _ = scaler.transform(to_panel(X))
+    assert values.shape == (3, 3, 100) and scaler.n_outputs == 3
+    differences = values[:, 2]
+    assert (differences[:, 0] == 0).all()  # nothing before the first step
+    np.testing.assert_allclose(np.sqrt(np.mean(differences**2)), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(differences[:, 1:] / differences[:, 1:2], 1.0, rtol=1e-5)  # a constant slope
+
+
+def test_difference_channels_are_zero_next_to_missing_and_padded_steps():
+    train = [np.array([[1.0, 2.0, 4.0, 8.0]]), np.array([[3.0, np.nan, 5.0]])]
+    scaler = ChannelScaler.fit(to_panel(train), differences=True)
+    assert scaler.mean_series is None and scaler.n_outputs == 2
+    values, valid = scaler.transform(to_panel(train))
+    expected_first = np.array([0.0, 1.0, 2.0, 4.0]) / scaler.difference_scale[0]
+    np.testing.assert_allclose(values[0, 1], expected_first, rtol=1e-6)
+    assert values[1, 1].tolist() == [0.0] * 4  # both changes touch the missing step; then padding
+    assert valid[1].tolist() == [True, True, True, False]
+
+
+@pytest.mark.parametrize("deviation_channels, difference_channels", [(False, False), (True, False), (True, True)])
+def test_the_network_sees_the_added_channels_and_persists_them(tmp_path, small_motions, deviation_channels,
+                                                               difference_channels):
     X, y, X_test, _ = small_motions
-    clf = EADCTransformerClassifier(**FAST, deviation_channels=deviation_channels, random_state=0).fit(X, y)
-    assert clf.module_kwargs_["n_channels"] == X.shape[1] * (2 if deviation_channels else 1)
+    clf = EADCTransformerClassifier(**FAST, deviation_channels=deviation_channels,
+                                    difference_channels=difference_channels, random_state=0).fit(X, y)
+    assert clf.module_kwargs_["n_channels"] == X.shape[1] * (1 + deviation_channels + difference_channels)
     assert clf.n_channels_ == X.shape[1]
     clf.save(tmp_path / "model.pt")
     loaded = EADCTransformerClassifier.load(tmp_path / "model.pt")

@@ -304,29 +304,41 @@ class ChannelScaler:
     the network; their deviations from the mean shape are what separates the
     classes. Series longer than the training ones see the mean series'
     last value beyond its end.
+
+    With ``difference_scale`` (``fit(panel, differences=True)``) every channel
+    also gets its first difference (the change from the step before; 0 at the
+    first step and where a value is missing), divided by the differences' root
+    mean square over the training cases. Slopes of smooth series are a small
+    fraction of their values; scaled on their own they reach the network at
+    the size of the values, as MultiRocket's and QUANT's difference
+    representations do.
     """
 
     mean: np.ndarray  # (C,)
     scale: np.ndarray  # (C,)
     mean_series: np.ndarray | None = None  # (C, L_train)
     deviation_scale: np.ndarray | None = None  # (C,)
+    difference_scale: np.ndarray | None = None  # (C,)
 
     @classmethod
-    def fit(cls, panel: Panel, deviations: bool = False) -> ChannelScaler:
+    def fit(cls, panel: Panel, deviations: bool = False, differences: bool = False) -> ChannelScaler:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a channel or step may be all NaN
             mean = np.nan_to_num(np.nanmean(panel.values, axis=(0, 2)))
             scale = _usable_scale(np.nanstd(panel.values, axis=(0, 2)))
-            if not deviations:
-                return cls(mean=mean, scale=scale)
-            mean_series = _fill_forward(np.nanmean(panel.values, axis=0), fallback=mean)
-            deviation_scale = _usable_scale(np.nanstd(panel.values - mean_series, axis=(0, 2)))
-        return cls(mean, scale, mean_series, deviation_scale)
+            mean_series = deviation_scale = difference_scale = None
+            if deviations:
+                mean_series = _fill_forward(np.nanmean(panel.values, axis=0), fallback=mean)
+                deviation_scale = _usable_scale(np.nanstd(panel.values - mean_series, axis=(0, 2)))
+            if differences:
+                difference_scale = _usable_scale(np.sqrt(np.nanmean(_differences(panel.values) ** 2, axis=(0, 2))))
+        return cls(mean, scale, mean_series, deviation_scale, difference_scale)
 
     @property
     def n_outputs(self) -> int:
-        """Channels the network receives: the inputs, and their deviations if fitted."""
-        return len(self.mean) * (1 if self.mean_series is None else 2)
+        """Channels the network receives: the inputs, and their deviations and differences if fitted."""
+        extra = (self.mean_series is not None) + (self.difference_scale is not None)
+        return len(self.mean) * (1 + extra)
 
     def transform(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         """Standardised float32 values ``(n_cases, n_outputs, max_length)`` with
@@ -337,9 +349,17 @@ class ChannelScaler:
             reference = _fit_length(self.mean_series, panel.max_length)
             deviations = (panel.values - reference) / self.deviation_scale[:, None]
             values = np.concatenate([values, deviations], axis=1)
+        if self.difference_scale is not None:
+            differences = _differences(panel.values) / self.difference_scale[:, None]
+            values = np.concatenate([values, differences], axis=1)
         values = np.nan_to_num(values, nan=0.0).astype(np.float32)
         valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
         return values, valid
+
+
+def _differences(values: np.ndarray) -> np.ndarray:
+    """``(N, C, L)`` changes from the step before: 0 at the first step, NaN next to a missing value."""
+    return np.concatenate([np.zeros_like(values[..., :1]), np.diff(values, axis=-1)], axis=-1)
 
 
 def _usable_scale(std: np.ndarray) -> np.ndarray:

@@ -131,6 +131,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        differ by a small fraction of it (spectra, outlines) look nearly alike
        after standardisation; their deviations do not. Chosen by validation
        inside TRAIN (``benchmarks/results/defaults/deviation.md``).""", "estimator"),
+    HP("difference_channels", False, ["boolean"], "bool", """
+       Give the network, beside each channel, its first difference (the
+       change from the step before), scaled to unit root mean square over the
+       training cases. The slopes of smooth series (spectra, slow signals) are
+       a small fraction of their values; scaled on their own they reach the
+       network at the size of the values, as in MultiRocket's and QUANT's
+       difference representations.""", "estimator"),
     HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
        How series become tokens: "conv" first runs two causal convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the

@@ -8,7 +8,7 @@ run code from it.
 from __future__ import annotations
 
 import os
-from dataclasses import astuple
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +85,7 @@ class PersistenceMixin:
             "random_state": self.random_state if isinstance(self.random_state, int) else None,
             "state_dict": _cpu_state(self.module_),
             **self._target_payload(),
-            "scaler": [torch.from_numpy(v) for v in astuple(self.scaler_) if v is not None],
+            "scaler": {k: torch.from_numpy(v) for k, v in asdict(self.scaler_).items() if v is not None},
             "feature_names": getattr(self, "feature_names_in_", np.array([])).tolist(),
             "device": self.device_,
             **{name: getattr(self, name) for name in PLAIN_ATTRIBUTES if hasattr(self, name)},
@@ -121,7 +121,7 @@ class PersistenceMixin:
             est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
         if "target_stats" in payload:
             est.target_mean_, est.target_scale_ = (t.numpy() for t in payload["target_stats"])
-        est.scaler_ = ChannelScaler(*(t.numpy() for t in payload["scaler"]))
+        est.scaler_ = _scaler(payload["scaler"])
         if payload["feature_names"]:
             est.feature_names_in_ = np.array(payload["feature_names"], dtype=object)
         target = torch.device(device) if device else _portable_device(payload["device"])
@@ -129,6 +129,12 @@ class PersistenceMixin:
         est.device_ = str(target)
         est._attach_predictor()
         return est
+
+
+def _scaler(saved: dict | list) -> ChannelScaler:
+    if isinstance(saved, list):  # files written before the scaler's fields were named
+        return ChannelScaler(*(t.numpy() for t in saved))
+    return ChannelScaler(**{name: t.numpy() for name, t in saved.items()})
 
 
 def _read_payload(path: Path) -> dict:
