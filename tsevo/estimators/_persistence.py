@@ -113,7 +113,9 @@ class PersistenceMixin:
         payload = _read_payload(Path(path))
         if payload.get("class") != cls.__name__:
             raise ValueError(f"{path} holds a {payload.get('class')}, not a {cls.__name__}")
-        est = cls(**payload["params"], random_state=payload["random_state"])
+        # files from before difference_channels existed: their networks had none, whatever the default
+        params = {"difference_channels": False, **payload["params"]}
+        est = cls(**params, random_state=payload["random_state"])
         for name in PLAIN_ATTRIBUTES:
             if name in payload:
                 setattr(est, name, payload[name])
