@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # One session on a lent GPU machine (the device tool of this workplace), in one command:
-# the CUDA tests, the fit time of an ensemble (batched and sequential) against one network,
-# then the development benchmark of `eadc` (34 problems, official split, wall time measured)
-# and of `eadc-ensemble`, with the TSER problems' `eadc-ensemble` beside it, until the time
-# runs out. Partial results come back: the harness writes a row per finished cell.
+# optionally the ensemble's fit time and the CUDA tests, then the development benchmark
+# (34 problems, official split, largest first, wall time measured) with the TSER benchmark
+# beside it, until the time runs out. Partial results come back: the harness writes a row
+# per finished cell, and a later session continues from them (RESUME).
 #
 # Needs, in the repository root: .whl/ (aeon, scikit-learn, Deprecated, platformdirs and
 # tabulate wheels for the machine's Python) and .devdata/data.tar.gz (the uea/, ucr/ and tser/
 # development folders). Results go to $OUT (set by the device tool).
+#
 # Usage: bash benchmarks/gpu_session.sh TOTAL_SECONDS
+# Environment (all optional):
+#   DEV_ESTIMATORS   estimators of the development benchmark (default "eadc"; "" skips it)
+#   DEV_JOBS         cells at once (default 12)
+#   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
+#   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
+#   CUDA_TESTS=1     run tests/test_cuda.py in the background
+#   RESUME=DIR       a folder of the working tree holding dev/ and tser/ of an earlier call
+# The sessions of 2026-11-26 ran the version of this script at commit ba8c969 (fixed phases).
 set -uo pipefail
 BUDGET=${1:-540}
 START=$SECONDS
@@ -22,31 +31,30 @@ mkdir -p /tmp/data/all && tar -xzf .devdata/data.tar.gz -C /tmp/data \
   python3 -c "import torch, sklearn, aeon, numpy; print('torch', torch.__version__, 'sklearn',
 sklearn.__version__, 'aeon', aeon.__version__, 'numpy', numpy.__version__)"
   nproc; } 2>&1 | tee "$OUT/device.txt"
+[ -n "${RESUME:-}" ] && cp -r "$RESUME"/. "$OUT"/
 
-# the ensemble's fit time first, alone on the GPU; then the CUDA tests in the background
-timeout 100 python3 benchmarks/ensemble_speed.py --device cuda --data-dir /tmp/data/all \
-    --datasets ECG200,NATOPS,FiftyWords --max-epochs 10 --output "$OUT/ensemble_speed" 2>&1 | tail -3
-timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py > "$OUT/cuda_tests.log" 2>&1 &
+if [ "${SPEED:-0}" = 1 ]; then
+    timeout 100 python3 benchmarks/ensemble_speed.py --device cuda --data-dir /tmp/data/all \
+        --datasets ECG200,NATOPS,FiftyWords --max-epochs 10 --output "$OUT/ensemble_speed" 2>&1 | tail -3
+fi
+[ "${CUDA_TESTS:-0}" = 1 ] && { timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py \
+    > "$OUT/cuda_tests.log" 2>&1 & }
 
-# the development benchmark of eadc, largest problems first; its wall time is the speed target
 DATASETS=PLAID,FiftyWords,SwedishLeaf,MedicalImages,JapaneseVowels,Adiac,SyntheticControl,PickupGestureWiimoteZ,Libras,NATOPS,Computers,TwoLeadECG,Trace,UWaveGestureLibrary,ItalyPowerDemand,Lightning7,Handwriting,RacketSports,Wine,Fish,Epilepsy,DodgerLoopDay,ECG200,CBF,Coffee,BasicMotions,Beef,FaceFour,ArrowHead,ECGFiveDays,AtrialFibrillation,Ham,GunPoint,BeetleFly
 export OMP_NUM_THREADS=1
-left=$((BUDGET - (SECONDS - START)))
+left=$((BUDGET - (SECONDS - START) - 10))
 bench_start=$SECONDS
-[ "${SKIP_SINGLE:-0}" = 1 ] || timeout $((left * 45 / 100)) python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
-    --estimators eadc --output "$OUT/dev" --n-jobs 12 > /tmp/bench1.log 2>&1
-[ "${SKIP_SINGLE:-0}" = 1 ] || echo "eadc development benchmark: rc $? after $((SECONDS - bench_start)) s wall" | tee "$OUT/dev_wall.txt"
-bench_start=$SECONDS
-
-# then the ensemble (batched on the GPU), and TSER's ensemble beside it
-left=$((BUDGET - (SECONDS - START) - 15))
-timeout $left python3 -m tsevo.cli benchmark --task regression --data-dir /tmp/data/tser \
-    --datasets Covid3Month,CardanoSentiment,Tecator,FloodModeling3,FloodModeling1 \
-    --estimators eadc-ensemble --output "$OUT/tser" --n-jobs 2 > /tmp/bench3.log 2>&1 &
-timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
-    --estimators eadc-ensemble --output "$OUT/dev" --n-jobs 10 > /tmp/bench2.log 2>&1
-echo "eadc-ensemble development benchmark: after $((SECONDS - bench_start)) s wall" | tee -a "$OUT/dev_wall.txt"
+if [ -n "${TSER_ESTIMATORS:-}" ]; then
+    timeout $left python3 -m tsevo.cli benchmark --task regression --data-dir /tmp/data/tser \
+        --datasets FloodModeling1,FloodModeling3,Tecator,Covid3Month,CardanoSentiment \
+        --estimators "$TSER_ESTIMATORS" --output "$OUT/tser" --n-jobs 2 > /tmp/bench_tser.log 2>&1 &
+fi
+if [ -n "${DEV_ESTIMATORS-eadc}" ]; then
+    timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
+        --estimators "${DEV_ESTIMATORS-eadc}" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
+    echo "development benchmark (${DEV_ESTIMATORS-eadc}): rc $? after $((SECONDS - bench_start)) s wall" \
+        | tee -a "$OUT/dev_wall.txt"
+fi
 wait
-for log in /tmp/bench1.log /tmp/bench2.log /tmp/bench3.log; do tail -n 2 "$log"; done
-tail -3 "$OUT/cuda_tests.log"
+for log in /tmp/bench_dev.log /tmp/bench_tser.log "$OUT/cuda_tests.log"; do [ -f "$log" ] && tail -n 3 "$log"; done
 echo "done in $((SECONDS - START)) s"

@@ -137,7 +137,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        training cases. The slopes of smooth series (spectra, slow signals) are
        a small fraction of their values; scaled on their own they reach the
        network at the size of the values, as in MultiRocket's and QUANT's
-       difference representations.""", "estimator"),
+       difference representations. Off by default: validation inside TRAIN
+       halved Tecator's RMSE but did not help classification on average
+       (``benchmarks/results/defaults/differences.md``).""", "estimator"),
     HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
        How series become tokens: "conv" first runs two causal convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the
