@@ -17,7 +17,7 @@
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
 #   RESUME=DIR       a folder of the working tree holding dev/ and tser/ of an earlier call
-# The sessions of 2026-11-26 ran the version of this script at commit ba8c969 (fixed phases).
+# Results committed before this version (commit 00e0986) ran earlier versions with fixed phases: see git log.
 set -uo pipefail
 BUDGET=${1:-540}
 START=$SECONDS
