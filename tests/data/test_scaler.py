@@ -45,7 +45,7 @@ def test_unequal_lengths_missing_values_and_longer_series():
 
 
 def test_difference_channels_are_slopes_at_unit_scale():
-    # a slow ramp: its slope is 1/100 of its values, and reaches the network at unit scale
+    # a slow ramp: each step changes it by about 1/100 of its range, yet the slope reaches the network at unit scale
     X = np.linspace(0, 1, 100)[None, None, :] * np.array([1.0, 2.0, 3.0])[:, None, None] + 5.0
     scaler = ChannelScaler.fit(to_panel(X), deviations=True, differences=True)
     values, _ = scaler.transform(to_panel(X))
