@@ -20,6 +20,7 @@
 # Results committed before this version (commit 00e0986) ran earlier versions with fixed phases: see git log.
 set -uo pipefail
 BUDGET=${1:-540}
+DEV_ESTIMATORS=${DEV_ESTIMATORS-eadc}
 START=$SECONDS
 export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
@@ -49,10 +50,10 @@ if [ -n "${TSER_ESTIMATORS:-}" ]; then
         --datasets FloodModeling1,FloodModeling3,Tecator,Covid3Month,CardanoSentiment \
         --estimators "$TSER_ESTIMATORS" --output "$OUT/tser" --n-jobs 2 > /tmp/bench_tser.log 2>&1 &
 fi
-if [ -n "${DEV_ESTIMATORS-eadc}" ]; then
+if [ -n "$DEV_ESTIMATORS" ]; then
     timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
-        --estimators "${DEV_ESTIMATORS-eadc}" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
-    echo "development benchmark (${DEV_ESTIMATORS-eadc}): rc $? after $((SECONDS - bench_start)) s wall" \
+        --estimators "$DEV_ESTIMATORS" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
+    echo "development benchmark ($DEV_ESTIMATORS): rc $? after $((SECONDS - bench_start)) s wall" \
         | tee -a "$OUT/dev_wall.txt"
 fi
 wait
