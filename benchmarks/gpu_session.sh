@@ -16,6 +16,9 @@
 #   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
+#   VALIDATE_CONFIGS configurations of benchmarks/validate.py compared first, by validation inside TRAIN
+#                    on VALIDATE_DATASETS (default: the 25 smaller development problems), VALIDATE_JOBS at once (16)
+#                    for at most VALIDATE_SECONDS (default: all the time there is)
 #   RESUME=DIR       a folder of the working tree holding dev/ and tser/ of an earlier call
 # Results committed before this version (commit 00e0986) ran earlier versions with fixed phases: see git log.
 set -uo pipefail
@@ -40,6 +43,16 @@ if [ "${SPEED:-0}" = 1 ]; then
 fi
 [ "${CUDA_TESTS:-0}" = 1 ] && { timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py \
     > "$OUT/cuda_tests.log" 2>&1 & }
+
+if [ -n "${VALIDATE_CONFIGS:-}" ]; then
+    SMALL=ItalyPowerDemand,Wine,JapaneseVowels,ECGFiveDays,RacketSports,Coffee,GunPoint,TwoLeadECG,Libras,Beef,ArrowHead,NATOPS,Trace,ECG200,BeetleFly,Lightning7,FaceFour,Ham,SyntheticControl,CBF,BasicMotions,DodgerLoopDay,Handwriting,Adiac,Epilepsy
+    left=$((BUDGET - (SECONDS - START) - 15))
+    OMP_NUM_THREADS=1 timeout "${VALIDATE_SECONDS:-$left}" python3 benchmarks/validate.py --data-dirs /tmp/data/all \
+        --datasets "${VALIDATE_DATASETS:-$SMALL}" --configs "$VALIDATE_CONFIGS" --device cuda --threads 1 \
+        --n-jobs "${VALIDATE_JOBS:-16}" --output "$OUT/validate/results.csv" > /tmp/validate.log 2>&1
+    echo "validation ($VALIDATE_CONFIGS): rc $? after $((SECONDS - START)) s" | tee -a "$OUT/validate_wall.txt"
+    tail -n 2 /tmp/validate.log
+fi
 
 DATASETS=PLAID,FiftyWords,SwedishLeaf,MedicalImages,JapaneseVowels,Adiac,SyntheticControl,PickupGestureWiimoteZ,Libras,NATOPS,Computers,TwoLeadECG,Trace,UWaveGestureLibrary,ItalyPowerDemand,Lightning7,Handwriting,RacketSports,Wine,Fish,Epilepsy,DodgerLoopDay,ECG200,CBF,Coffee,BasicMotions,Beef,FaceFour,ArrowHead,ECGFiveDays,AtrialFibrillation,Ham,GunPoint,BeetleFly
 export OMP_NUM_THREADS=1

@@ -39,6 +39,9 @@ CONFIGS: dict[str, dict] = {
     "deviation": {"deviation_channels": True, "stem": "patch"},
     "deviation_conv": {"deviation_channels": True, "stem": "conv"},
     "conv_differences": {"deviation_channels": True, "stem": "conv", "difference_channels": True},
+    # training length and regularisation on small training sets (defaults: min_steps 1000, dropout 0.1, wd 0.01)
+    "steps3000": {"min_steps": 3000},
+    "steps3000_regularised": {"min_steps": 3000, "dropout": 0.2, "weight_decay": 0.05},
 }
 # name -> (module, attribute, value) set in the worker while the cell runs, then restored
 # (for changes that are not parameters; workers run many cells, so nothing may leak)
