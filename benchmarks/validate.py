@@ -42,11 +42,18 @@ CONFIGS: dict[str, dict] = {
     # training length and regularisation on small training sets (defaults: min_steps 1000, dropout 0.1, wd 0.01)
     "steps3000": {"min_steps": 3000},
     "steps3000_regularised": {"min_steps": 3000, "dropout": 0.2, "weight_decay": 0.05},
+    # the default network without the absolute (sinusoidal) positions added to the stem's tokens: only
+    # the relative-position bias and the convolutions say where a step is (translation-robust)
+    "no_abs_pos": {},
+    # each case's own standardised series and log level beside the default inputs
+    "shapes": {"shape_channels": True},
 }
 # name -> (module, attribute, value) set in the worker while the cell runs, then restored
 # (for changes that are not parameters; workers run many cells, so nothing may leak)
 PATCHES: dict[str, list[tuple[str, str, object]]] = {
     "clipped_rel_pos": [("tsevo.nn.attention", "REL_POS_BUCKETS", (33, 256, 0))],
+    "no_abs_pos": [("tsevo.nn.model", "sinusoidal_positions",
+                    lambda length, d_model, device: __import__("torch").zeros(length, d_model, device=device))],
 }
 
 

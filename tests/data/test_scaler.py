@@ -1,4 +1,4 @@
-"""Standardisation and the deviation and difference channels computed from training statistics."""
+"""Standardisation and the deviation, difference, shape and level channels computed from training statistics."""
 
 import numpy as np
 import pytest
@@ -67,13 +67,42 @@ def test_difference_channels_are_zero_next_to_missing_and_padded_steps():
     assert valid[1].tolist() == [True, True, True, False]
 
 
-@pytest.mark.parametrize("deviation_channels, difference_channels", [(False, False), (True, False), (True, True)])
+def test_shape_channels_show_every_case_at_unit_size_and_its_level_on_a_log_scale():
+    rng = np.random.default_rng(2)
+    shape = np.sin(np.linspace(0, 6, 40))
+    amplitudes = 10.0 ** np.arange(-4, 3)  # seven cases from 1e-4 to 100: one scale leaves most near zero
+    X = (amplitudes[:, None] * (shape + 0.05 * rng.standard_normal((7, 40))))[:, None, :]
+    scaler = ChannelScaler.fit(to_panel(X), shapes=True)
+    values, _ = scaler.transform(to_panel(X))
+    assert values.shape == (7, 3, 40) and scaler.n_outputs == 3
+    assert values[:4, 0].std(axis=1).max() < 0.01  # the standardised inputs of the quiet cases hardly move
+    np.testing.assert_allclose(values[:, 1].std(axis=1), 1.0, rtol=1e-5)  # every shape at unit size
+    levels = values[:, 2]
+    assert (levels == levels[:, :1]).all()  # one level per case, along all of its steps
+    np.testing.assert_allclose(np.diff(levels[:, 0]), np.diff(levels[:, 0])[0], rtol=0.05)  # log scale: even steps
+    np.testing.assert_allclose([levels[:, 0].mean(), levels[:, 0].std()], [0.0, 1.0], atol=1e-5)
+
+
+def test_shape_channels_of_constant_missing_and_padded_steps_are_finite_zeros():
+    train = [np.array([[1.0, 3.0, np.nan, 5.0]]), np.array([[2.0, 2.0]])]  # a missing step; a constant case
+    scaler = ChannelScaler.fit(to_panel(train), shapes=True)
+    values, valid = scaler.transform(to_panel(train))
+    assert np.isfinite(values).all() and valid[1].tolist() == [True, True, False, False]
+    assert values[0, 1, 2] == 0 and values[0, 2, 2] == 0  # the missing step
+    assert values[1, 1].tolist() == [0.0] * 4  # a constant case has a flat shape; padding is 0
+    assert values[1, 2, 2:].tolist() == [0.0, 0.0] and values[1, 2, 0] < values[0, 2, 0]  # quieter: a lower level
+
+
+@pytest.mark.parametrize("deviation_channels, difference_channels, shape_channels",
+                         [(False, False, False), (True, False, False), (True, True, False), (False, False, True)])
 def test_the_network_sees_the_added_channels_and_persists_them(tmp_path, small_motions, deviation_channels,
-                                                               difference_channels):
+                                                               difference_channels, shape_channels):
     X, y, X_test, _ = small_motions
     clf = EADCTransformerClassifier(**FAST, deviation_channels=deviation_channels,
-                                    difference_channels=difference_channels, random_state=0).fit(X, y)
-    assert clf.module_kwargs_["n_channels"] == X.shape[1] * (1 + deviation_channels + difference_channels)
+                                    difference_channels=difference_channels, shape_channels=shape_channels,
+                                    random_state=0).fit(X, y)
+    extra = deviation_channels + difference_channels + 2 * shape_channels
+    assert clf.module_kwargs_["n_channels"] == X.shape[1] * (1 + extra)
     assert clf.n_channels_ == X.shape[1]
     clf.save(tmp_path / "model.pt")
     loaded = EADCTransformerClassifier.load(tmp_path / "model.pt")

@@ -29,17 +29,17 @@ def test_save_load_gives_identical_predictions(fitted, tmp_path):
 
 
 def test_files_written_before_the_scaler_fields_were_named_still_load(fitted, tmp_path):
-    # older files hold the scaler as a list of its non-empty fields and no difference_channels
+    # older files hold the scaler as a list of its non-empty fields, and no difference_channels or shape_channels
     clf, X_test = fitted
     clf.save(tmp_path / "m.pt")
     payload = torch.load(tmp_path / "m.pt", weights_only=True)
     names = ("mean", "scale", "mean_series", "deviation_scale")
     payload["scaler"] = [payload["scaler"][name] for name in names if name in payload["scaler"]]
-    del payload["params"]["difference_channels"]
+    del payload["params"]["difference_channels"], payload["params"]["shape_channels"]
     torch.save(payload, tmp_path / "old.pt")
     loaded = EADCTransformerClassifier.load(tmp_path / "old.pt")
     np.testing.assert_array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
-    assert loaded.difference_channels is False
+    assert loaded.difference_channels is False and loaded.shape_channels is False
 
 
 def test_file_holds_version_params_weights_and_classes(fitted, tmp_path):

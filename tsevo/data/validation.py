@@ -312,6 +312,15 @@ class ChannelScaler:
     fraction of their values; scaled on their own they reach the network at
     the size of the values, as MultiRocket's and QUANT's difference
     representations do.
+
+    With ``level_mean`` and ``level_scale`` (``fit(panel, shapes=True)``)
+    every channel also gets two more: the case's own standardised series (its
+    shape, whatever its amplitude) and the logarithm of its standard
+    deviation (its level, one value per case repeated along time, centred
+    and scaled over the training cases). Where amplitudes span orders of
+    magnitude (electrical loads, raw sensor counts), one scale per channel
+    leaves the quiet cases near zero for the network; these channels show
+    every case's shape at unit size and its amplitude on a log scale.
     """
 
     mean: np.ndarray  # (C,)
@@ -319,25 +328,35 @@ class ChannelScaler:
     mean_series: np.ndarray | None = None  # (C, L_train)
     deviation_scale: np.ndarray | None = None  # (C,)
     difference_scale: np.ndarray | None = None  # (C,)
+    level_mean: np.ndarray | None = None  # (C,)
+    level_scale: np.ndarray | None = None  # (C,)
 
     @classmethod
-    def fit(cls, panel: Panel, deviations: bool = False, differences: bool = False) -> ChannelScaler:
+    def fit(
+        cls, panel: Panel, deviations: bool = False, differences: bool = False, shapes: bool = False
+    ) -> ChannelScaler:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a channel or step may be all NaN
             mean = np.nan_to_num(np.nanmean(panel.values, axis=(0, 2)))
             scale = _usable_scale(np.nanstd(panel.values, axis=(0, 2)))
-            mean_series = deviation_scale = difference_scale = None
+            mean_series = deviation_scale = difference_scale = level_mean = level_scale = None
             if deviations:
                 mean_series = _fill_forward(np.nanmean(panel.values, axis=0), fallback=mean)
                 deviation_scale = _usable_scale(np.nanstd(panel.values - mean_series, axis=(0, 2)))
             if differences:
                 difference_scale = _usable_scale(np.sqrt(np.nanmean(_differences(panel.values) ** 2, axis=(0, 2))))
-        return cls(mean, scale, mean_series, deviation_scale, difference_scale)
+            if shapes:
+                levels = _log_levels(panel.values, scale)  # (N, C)
+                level_mean = np.nan_to_num(np.nanmean(levels, axis=0))
+                level_scale = _usable_scale(np.nanstd(levels, axis=0))
+        return cls(mean, scale, mean_series, deviation_scale, difference_scale, level_mean, level_scale)
 
     @property
     def n_outputs(self) -> int:
-        """Channels the network receives: the inputs, and their deviations and differences if fitted."""
-        extra = (self.mean_series is not None) + (self.difference_scale is not None)
+        """Channels the network receives: the inputs, and their deviations, differences,
+        shapes and levels if fitted."""
+        deviations, differences = self.mean_series is not None, self.difference_scale is not None
+        extra = deviations + differences + 2 * (self.level_scale is not None)
         return len(self.mean) * (1 + extra)
 
     def transform(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
@@ -352,9 +371,31 @@ class ChannelScaler:
         if self.difference_scale is not None:
             differences = _differences(panel.values) / self.difference_scale[:, None]
             values = np.concatenate([values, differences], axis=1)
+        if self.level_scale is not None:
+            values = np.concatenate([values, *self._shapes_and_levels(panel)], axis=1)
         values = np.nan_to_num(values, nan=0.0).astype(np.float32)
         valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
         return values, valid
+
+
+    def _shapes_and_levels(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        """Each case's standardised series and its log level, both ``(N, C, L)``
+        (NaN where the case has no value: missing or padded steps)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a case's channel may be all NaN
+            case_mean = np.nanmean(panel.values, axis=2, keepdims=True)
+            case_scale = _usable_scale(np.nanstd(panel.values, axis=2, keepdims=True))
+            shapes = (panel.values - case_mean) / case_scale
+            levels = (_log_levels(panel.values, self.scale) - self.level_mean) / self.level_scale  # (N, C)
+        observed = ~np.isnan(panel.values)
+        return shapes, np.where(observed, levels[:, :, None], np.nan)
+
+
+def _log_levels(values: np.ndarray, channel_scale: np.ndarray) -> np.ndarray:
+    """``(N, C)`` natural log of each case's standard deviation per channel, floored
+    at a millionth of the channel's scale (a constant series has a finite level)."""
+    floor = 1e-6 * channel_scale[None, :]
+    return np.log(np.maximum(np.nan_to_num(np.nanstd(values, axis=2)), floor))
 
 
 def _differences(values: np.ndarray) -> np.ndarray:

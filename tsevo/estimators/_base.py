@@ -116,7 +116,8 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         targets, target_state = self._prepare_targets(y, panel.n_cases, continuing)
         seeds = SeedStreams.from_random_state(self.random_state)
         scaler = self.scaler_ if continuing else ChannelScaler.fit(
-            panel, deviations=self.deviation_channels, differences=self.difference_channels)
+            panel, deviations=self.deviation_channels, differences=self.difference_channels,
+            shapes=self.shape_channels)
         data = _tensors(scaler, panel, targets)
         train_idx, valid_idx = self._split_indices(targets, seeds.split)
         with local_rng(device, seeds.init):

@@ -140,6 +140,14 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        difference representations. Off by default: validation inside TRAIN
        halved Tecator's RMSE but did not help classification on average
        (``benchmarks/results/defaults/differences.md``).""", "estimator"),
+    HP("shape_channels", False, ["boolean"], "bool", """
+       Give the network, beside each channel, the case's own standardised
+       series (its shape at unit size, whatever its amplitude) and the
+       logarithm of its standard deviation (its level, constant along time).
+       Where amplitudes span orders of magnitude across cases (electrical
+       loads, raw sensor counts), one scale per channel leaves the quiet cases
+       near zero for the network; these channels show them. Off by default
+       (``benchmarks/results/defaults/shapes.md``).""", "estimator"),
     HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
        How series become tokens: "conv" first runs two causal convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the
