@@ -6,6 +6,7 @@ import pytest
 from tests.conftest import FAST
 from tsevo import EADCTransformerClassifier
 from tsevo.data import ChannelScaler, to_panel
+from tsevo.data.validation import amplitude_spread
 
 
 def test_deviation_channels_follow_the_training_mean_series():
@@ -91,6 +92,18 @@ def test_shape_channels_of_constant_missing_and_padded_steps_are_finite_zeros():
     assert values[0, 1, 2] == 0 and values[0, 2, 2] == 0  # the missing step
     assert values[1, 1].tolist() == [0.0] * 4  # a constant case has a flat shape; padding is 0
     assert values[1, 2, 2:].tolist() == [0.0, 0.0] and values[1, 2, 0] < values[0, 2, 0]  # quieter: a lower level
+
+
+def test_auto_shape_channels_follow_how_far_the_amplitudes_differ(small_motions):
+    X, y, _, _ = small_motions
+    standardised = (X - X.mean(axis=2, keepdims=True)) / X.std(axis=2, keepdims=True)  # one by one, as in UCR
+    assert amplitude_spread(to_panel(standardised)) == pytest.approx(1.0)
+    loud = standardised * np.logspace(-3, 3, len(X))[:, None, None]  # six orders of magnitude
+    assert amplitude_spread(to_panel(loud)) > 1e4
+    for data, shapes in ((standardised, False), (loud, True)):
+        clf = EADCTransformerClassifier(**FAST, shape_channels="auto", random_state=0).fit(data, y)
+        assert clf.module_kwargs_["n_channels"] == X.shape[1] * (2 + 2 * shapes)  # deviations are on by default
+        assert (clf.scaler_.level_scale is not None) == shapes
 
 
 @pytest.mark.parametrize("deviation_channels, difference_channels, shape_channels",

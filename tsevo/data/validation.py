@@ -391,6 +391,22 @@ class ChannelScaler:
         return shapes, np.where(observed, levels[:, :, None], np.nan)
 
 
+def amplitude_spread(panel: Panel) -> float:
+    """How far the cases' amplitudes differ: over channels, the largest ratio of the
+    95th to the 5th percentile of the cases' standard deviations (1 for series
+    standardised one by one, as most of the UCR archive is). Flat cases are left out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a case's channel may be all NaN
+        deviations = np.nanstd(panel.values, axis=2)  # (N, C)
+    spreads = [1.0]
+    for channel in deviations.T:
+        moving = channel[np.isfinite(channel) & (channel > 0)]
+        if len(moving) > 1:
+            low, high = np.percentile(moving, [5, 95])
+            spreads.append(high / low)
+    return float(max(spreads))
+
+
 def _log_levels(values: np.ndarray, channel_scale: np.ndarray) -> np.ndarray:
     """``(N, C)`` natural log of each case's standard deviation per channel, floored
     at a millionth of the channel's scale (a constant series has a finite level)."""

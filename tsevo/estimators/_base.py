@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from tsevo.data.validation import ChannelScaler, Panel, to_panel
+from tsevo.data.validation import ChannelScaler, Panel, amplitude_spread, to_panel
 from tsevo.estimators._devices import resolve_device
 from tsevo.estimators._mixins import SeriesTagsMixin
 from tsevo.estimators._params import FromTable, by_destination
@@ -30,6 +30,7 @@ from tsevo.training.members import MemberTrainer
 
 AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
 AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
+AUTO_SHAPES_SPREAD = 10.0  # shape_channels="auto": amplitudes that differ more than tenfold
 AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "scale", "jitter")}
 
 
@@ -117,7 +118,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         seeds = SeedStreams.from_random_state(self.random_state)
         scaler = self.scaler_ if continuing else ChannelScaler.fit(
             panel, deviations=self.deviation_channels, differences=self.difference_channels,
-            shapes=self.shape_channels)
+            shapes=self._wants_shapes(panel))
         data = _tensors(scaler, panel, targets)
         train_idx, valid_idx = self._split_indices(targets, seeds.split)
         with local_rng(device, seeds.init):
@@ -163,6 +164,11 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
                 f"({self.n_channels_}); got {panel.n_channels} channels"
             )
         return True
+
+    def _wants_shapes(self, panel: Panel) -> bool:
+        if self.shape_channels == "auto":
+            return amplitude_spread(panel) > AUTO_SHAPES_SPREAD
+        return bool(self.shape_channels)
 
     def _module_kwargs(self, panel: Panel, n_inputs: int, n_outputs: int) -> dict:
         patch = -(-panel.max_length // AUTO_MAX_TOKENS) if self.patch_size == "auto" else self.patch_size
