@@ -13,6 +13,7 @@
 # Environment (all optional):
 #   DEV_ESTIMATORS   estimators of the development benchmark (default "eadc"; "" skips it)
 #   DEV_JOBS         cells at once (default 12)
+#   DEV_DATASETS     comma-separated problems of the development benchmark (default: the 34, largest first)
 #   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
@@ -64,7 +65,7 @@ if [ -n "${TSER_ESTIMATORS:-}" ]; then
         --estimators "$TSER_ESTIMATORS" --output "$OUT/tser" --n-jobs 2 > /tmp/bench_tser.log 2>&1 &
 fi
 if [ -n "$DEV_ESTIMATORS" ]; then
-    timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "$DATASETS" \
+    timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "${DEV_DATASETS:-$DATASETS}" \
         --estimators "$DEV_ESTIMATORS" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
     echo "development benchmark ($DEV_ESTIMATORS): rc $? after $((SECONDS - bench_start)) s wall" \
         | tee -a "$OUT/dev_wall.txt"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FAST
-from tsevo import EADCTransformerClassifier
+from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
 from tsevo.data import ChannelScaler, to_panel
 from tsevo.data.validation import amplitude_spread
 
@@ -100,10 +100,16 @@ def test_auto_shape_channels_follow_how_far_the_amplitudes_differ(small_motions)
     assert amplitude_spread(to_panel(standardised)) == pytest.approx(1.0)
     loud = standardised * np.logspace(-3, 3, len(X))[:, None, None]  # six orders of magnitude
     assert amplitude_spread(to_panel(loud)) > 1e4
-    for data, shapes in ((standardised, False), (loud, True)):
+    varied = standardised * np.logspace(0, 1, len(X))[:, None, None]  # one order: motion sensors, gestures
+    assert 5 < amplitude_spread(to_panel(varied)) < 10
+    for data, shapes in ((standardised, False), (varied, False), (loud, True)):
         clf = EADCTransformerClassifier(**FAST, shape_channels="auto", random_state=0).fit(data, y)
         assert clf.module_kwargs_["n_channels"] == X.shape[1] * (2 + 2 * shapes)  # deviations are on by default
         assert (clf.scaler_.level_scale is not None) == shapes
+    # a regressor's "auto" adds none: validation found them worse on the regression problems tried
+    targets = np.arange(len(X), dtype=float)
+    reg = EADCTransformerRegressor(**FAST, shape_channels="auto", random_state=0).fit(loud, targets)
+    assert reg.module_kwargs_["n_channels"] == X.shape[1] * 2
 
 
 @pytest.mark.parametrize("deviation_channels, difference_channels, shape_channels",

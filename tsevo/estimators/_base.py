@@ -30,7 +30,7 @@ from tsevo.training.members import MemberTrainer
 
 AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
 AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
-AUTO_SHAPES_SPREAD = 10.0  # shape_channels="auto": amplitudes that differ more than tenfold
+AUTO_SHAPES_SPREAD = 100.0  # shape_channels="auto": amplitudes that differ more than a hundredfold
 AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "scale", "jitter")}
 
 
@@ -167,7 +167,8 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
 
     def _wants_shapes(self, panel: Panel) -> bool:
         if self.shape_channels == "auto":
-            return amplitude_spread(panel) > AUTO_SHAPES_SPREAD
+            # regression: validation found them worse on both problems tried (defaults/shapes_tser.md)
+            return self._task == "classification" and amplitude_spread(panel) > AUTO_SHAPES_SPREAD
         return bool(self.shape_channels)
 
     def _module_kwargs(self, panel: Panel, n_inputs: int, n_outputs: int) -> dict:

@@ -140,16 +140,18 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        difference representations. Off by default: validation inside TRAIN
        halved Tecator's RMSE but did not help classification on average
        (``benchmarks/results/defaults/differences.md``).""", "estimator"),
-    HP("shape_channels", False, ["boolean", StrOptions({"auto"})], 'bool or "auto"', """
+    HP("shape_channels", "auto", ["boolean", StrOptions({"auto"})], 'bool or "auto"', """
        Give the network, beside each channel, the case's own standardised
        series (its shape at unit size, whatever its amplitude) and the
        logarithm of its standard deviation (its level, constant along time).
        Where amplitudes span orders of magnitude across cases (electrical
        loads, raw sensor counts), one scale per channel leaves the quiet cases
        near zero for the network; these channels show them. "auto" adds them
-       when the cases' standard deviations in some channel differ more than
-       tenfold (95th against 5th percentile), and never for series
-       standardised one by one (``benchmarks/results/defaults/shapes.md``).""", "estimator"),
+       to a classifier when the cases' standard deviations in some channel
+       differ more than a hundredfold (95th against 5th percentile), so never
+       for series standardised one by one, and never to a regressor. Chosen
+       by validation inside TRAIN (``benchmarks/results/defaults/shapes.md``
+       and ``shapes_tser.md``).""", "estimator"),
     HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
        How series become tokens: "conv" first runs two causal convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the
