@@ -47,6 +47,12 @@ CONFIGS: dict[str, dict] = {
     "no_abs_pos": {},
     # each case's own standardised series and log level beside the default inputs
     "shapes": {"shape_channels": True},
+    # batch of a tenth of the training cases, between 2 and 16 (the rule of Fawaz et al. 2019's FCN and ResNet)
+    "batch_tenth": {},
+}
+# name -> parameters that depend on the number of training cases, added to CONFIGS[name]
+SIZED: dict[str, object] = {
+    "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},
 }
 # name -> (module, attribute, value) set in the worker while the cell runs, then restored
 # (for changes that are not parameters; workers run many cells, so nothing may leak)
@@ -99,7 +105,8 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
     train, valid = _split(np.asarray(y), split, stratified=not regression)
     estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
-    model = estimator(random_state=split, device=device, **CONFIGS[config])
+    sized = SIZED[config](len(train)) if config in SIZED else {}
+    model = estimator(random_state=split, device=device, **CONFIGS[config], **sized)
     with patched(config):
         start = time.perf_counter()
         model.fit(_take(X, train), y[train])
