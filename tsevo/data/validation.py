@@ -377,7 +377,6 @@ class ChannelScaler:
         valid = np.arange(panel.max_length)[None, :] < panel.lengths[:, None]
         return values, valid
 
-
     def _shapes_and_levels(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         """Each case's standardised series and its log level, both ``(N, C, L)``
         (NaN where the case has no value: missing or padded steps)."""
