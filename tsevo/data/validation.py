@@ -346,7 +346,7 @@ class ChannelScaler:
             if differences:
                 difference_scale = _usable_scale(np.sqrt(np.nanmean(_differences(panel.values) ** 2, axis=(0, 2))))
             if shapes:
-                levels = _log_levels(panel.values, scale)  # (N, C)
+                levels = _log_levels(np.nanstd(panel.values, axis=2), scale)  # (N, C)
                 level_mean = np.nan_to_num(np.nanmean(levels, axis=0))
                 level_scale = _usable_scale(np.nanstd(levels, axis=0))
         return cls(mean, scale, mean_series, deviation_scale, difference_scale, level_mean, level_scale)
@@ -382,10 +382,9 @@ class ChannelScaler:
         (NaN where the case has no value: missing or padded steps)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a case's channel may be all NaN
-            case_mean = np.nanmean(panel.values, axis=2, keepdims=True)
-            case_scale = _usable_scale(np.nanstd(panel.values, axis=2, keepdims=True))
-            shapes = (panel.values - case_mean) / case_scale
-            levels = (_log_levels(panel.values, self.scale) - self.level_mean) / self.level_scale  # (N, C)
+            case_mean, case_std = np.nanmean(panel.values, axis=2), np.nanstd(panel.values, axis=2)  # (N, C)
+            shapes = (panel.values - case_mean[..., None]) / _usable_scale(case_std)[..., None]
+            levels = (_log_levels(case_std, self.scale) - self.level_mean) / self.level_scale
         observed = ~np.isnan(panel.values)
         return shapes, np.where(observed, levels[:, :, None], np.nan)
 
@@ -406,11 +405,11 @@ def amplitude_spread(panel: Panel) -> float:
     return float(max(spreads))
 
 
-def _log_levels(values: np.ndarray, channel_scale: np.ndarray) -> np.ndarray:
-    """``(N, C)`` natural log of each case's standard deviation per channel, floored
-    at a millionth of the channel's scale (a constant series has a finite level)."""
+def _log_levels(case_std: np.ndarray, channel_scale: np.ndarray) -> np.ndarray:
+    """Natural log of the cases' standard deviations ``(N, C)``, floored at a millionth
+    of the channel's scale (a constant or empty series has a finite level)."""
     floor = 1e-6 * channel_scale[None, :]
-    return np.log(np.maximum(np.nan_to_num(np.nanstd(values, axis=2)), floor))
+    return np.log(np.maximum(np.nan_to_num(case_std), floor))
 
 
 def _differences(values: np.ndarray) -> np.ndarray:
