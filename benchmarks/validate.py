@@ -49,6 +49,9 @@ CONFIGS: dict[str, dict] = {
     "shapes": {"shape_channels": True},
     # batch of a tenth of the training cases, between 2 and 16 (the rule of Fawaz et al. 2019's FCN and ResNet)
     "batch_tenth": {},
+    # the default estimator, inputs, loop and schedule with a plain ResNet in place of the network
+    # (controls.py): tells a fault of the EA-DC block and stem from a fault of the training
+    "resnet_control": {},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
@@ -60,6 +63,7 @@ PATCHES: dict[str, list[tuple[str, str, object]]] = {
     "clipped_rel_pos": [("tsevo.nn.attention", "REL_POS_BUCKETS", (33, 256, 0))],
     "no_abs_pos": [("tsevo.nn.model", "sinusoidal_positions",
                     lambda length, d_model, device: __import__("torch").zeros(length, d_model, device=device))],
+    "resnet_control": [("tsevo.estimators._base", "EADCTransformer", "controls:ResNetControl")],
 }
 
 
@@ -72,6 +76,11 @@ def patched(config: str):
         for module_name, attribute, value in PATCHES.get(config, []):
             module = importlib.import_module(module_name)
             saved.append((module, attribute, getattr(module, attribute)))
+            if isinstance(value, str):  # "module:name" of this folder, imported in the worker
+                file, name = value.split(":")
+                if str(Path(__file__).resolve().parent) not in sys.path:
+                    sys.path.insert(0, str(Path(__file__).resolve().parent))
+                value = getattr(importlib.import_module(file), name)
             setattr(module, attribute, value)
         yield
     finally:

@@ -103,26 +103,68 @@ class RelativePositionBias(nn.Module):
         return self.bias[:, self.bucket(pos[None, :] - pos[:, None])]  # (H, L, L)
 
 
-class BlendActivated(torch.autograd.Function):
-    """``(1 - w) * M + w * leaky_relu(C)`` that keeps one byte per entry for backward.
+class EvolveMap(torch.autograd.Function):
+    """The whole map update of an evolving layer as one autograd node::
 
-    Autograd would keep the float activation map (4 bytes per entry) for the
-    LeakyReLU's backward; its gradient only needs the sign of ``C``. The blend
-    is computed in place in the fresh activation map, in the layout of ``C``.
+        M = lerp(S, P, beta), zero where not allowed
+        Z = alpha * leaky_relu(conv3x3(M)) + (1 - alpha) * M, zero where not allowed
+
+    Autograd over these steps one by one allocates about eight ``(B, H, L, L)``
+    maps in the backward pass and five in the forward, and keeps a float
+    activation map for the LeakyReLU. Here the forward writes ``M`` straight
+    into the channels-last layout the convolution runs fastest in, blends in
+    place in the convolution's output and keeps ``M`` and one byte per entry
+    (the activation's sign); the backward allocates two maps. Same values
+    as the straightforward update within float rounding (tested).
     """
 
     @staticmethod
-    def forward(ctx, mixed: torch.Tensor, conv_out: torch.Tensor, weight: float, slope: float) -> torch.Tensor:
-        ctx.save_for_backward(conv_out > 0)
-        ctx.weight, ctx.slope = weight, slope
-        return F.leaky_relu(conv_out, slope).mul_(weight).add_(mixed, alpha=1 - weight)
+    def forward(ctx, scores, prev_map, weight, bias, beta, alpha, slope, causal, allowed):
+        mixed = torch.empty_like(scores, memory_format=torch.channels_last)
+        torch.lerp(scores, prev_map, beta, out=mixed)
+        if allowed is not None:
+            mixed.masked_fill_(~allowed, 0.0)
+        # the kernel in the maps' dtype: under autocast the maps are bfloat16
+        kernel = weight.to(mixed.dtype).contiguous(memory_format=torch.channels_last)
+        conv_input = _causal_pad(mixed) if causal else mixed
+        out = F.conv2d(conv_input, kernel, bias.to(mixed.dtype), padding=0 if causal else 1)
+        positive = out > 0
+        evolved = F.leaky_relu_(out, slope).mul_(alpha).add_(mixed, alpha=1 - alpha)
+        if allowed is not None:
+            evolved.masked_fill_(~allowed, 0.0)
+        ctx.save_for_backward(conv_input, kernel, positive, allowed)
+        ctx.options = (beta, alpha, slope, causal, weight.dtype)
+        return evolved.contiguous()
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (positive,) = ctx.saved_tensors
-        w = ctx.weight
-        grad_conv = grad * torch.where(positive, w, w * ctx.slope).to(grad.dtype)
-        return grad * (1 - w), grad_conv, None, None
+    def backward(ctx, grad):
+        conv_input, kernel, positive, allowed = ctx.saved_tensors
+        beta, alpha, slope, causal, weight_dtype = ctx.options
+        if allowed is not None:
+            grad = grad.masked_fill(~allowed, 0.0)
+        # d/d(conv out) of alpha * leaky_relu: alpha where positive, alpha * slope elsewhere
+        grad_out = torch.empty_like(grad, memory_format=torch.channels_last)
+        torch.mul(grad, alpha * slope, out=grad_out)
+        grad_out.addcmul_(grad, positive, value=alpha * (1 - slope))
+        grad_input, grad_weight, grad_bias = torch.ops.aten.convolution_backward(
+            grad_out, conv_input, kernel, [kernel.shape[0]], [1, 1], [0, 0] if causal else [1, 1],
+            [1, 1], False, [0, 0], 1, [True, True, True],
+        )
+        grad_mixed = grad_input[..., 2:, 2:] if causal else grad_input
+        grad_mixed.add_(grad, alpha=1 - alpha)
+        if allowed is not None:
+            grad_mixed.masked_fill_(~allowed, 0.0)
+        # grad_out's storage is free again: reuse it rather than hold a fourth map
+        grad_prev = torch.mul(grad_mixed, beta, out=grad_out)
+        grad_scores = grad_mixed.mul_(1 - beta)
+        return (grad_scores, grad_prev, grad_weight.to(weight_dtype), grad_bias.to(weight_dtype),
+                None, None, None, None, None)
+
+
+def _causal_pad(maps: torch.Tensor) -> torch.Tensor:
+    """Two zero rows on top and two zero columns on the left, channels-last: a
+    3x3 kernel over the result reads rows <= i and columns <= j for output (i, j)."""
+    return F.pad(maps, (2, 0, 2, 0)).contiguous(memory_format=torch.channels_last)
 
 
 class MapConvolution(nn.Module):
@@ -146,18 +188,14 @@ class MapConvolution(nn.Module):
         out = self.conv(F.pad(maps, padding))
         return F.leaky_relu(out, self.negative_slope)
 
-    def blend_fast(self, maps: torch.Tensor, weight: float) -> torch.Tensor:
-        """``(1 - weight) * maps + weight * forward(maps)``, faster and leaner:
-        channels-last layout (heads innermost), which the CPU and GPU
-        convolution kernels run 2-3x faster for few channels, built-in
-        padding, and a blend that keeps only the activation's sign for backward."""
-        maps_cl = maps.contiguous(memory_format=torch.channels_last)
-        kernel = self.conv.weight.contiguous(memory_format=torch.channels_last)
-        if self.causal:
-            out = F.conv2d(F.pad(maps_cl, (2, 0, 2, 0)), kernel, self.conv.bias)
-        else:
-            out = F.conv2d(maps_cl, kernel, self.conv.bias, padding=1)
-        return BlendActivated.apply(maps_cl, out, weight, self.negative_slope)
+    def evolve(
+        self, scores: torch.Tensor, prev_map: torch.Tensor, beta: float, alpha: float,
+        allowed: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """Fast path of the whole update (see :class:`EvolveMap`); ``(B, H, L, L)``
+        in and out, contiguous."""
+        return EvolveMap.apply(scores, prev_map, self.conv.weight, self.conv.bias, beta, alpha,
+                               self.negative_slope, self.causal, allowed)
 
 
 class EvolvingAttention(nn.Module):
@@ -267,25 +305,18 @@ class EvolvingAttention(nn.Module):
         """Mix in the previous map and convolve; returns ``Z`` with disallowed entries zero.
 
         ``allowed=None`` means every entry is allowed (no padding, not causal),
-        which skips the masking passes. ``lerp`` does each weighted sum in one
-        pass, and keeps nothing for backward since its weight is a constant.
-        ``scores`` is overwritten.
+        which skips the masking passes. The first layer's ``scores`` are
+        overwritten.
         """
         if self.evolve and prev_map is None:
             raise ValueError("an evolving attention layer needs the previous layer's map")
         if not self.fast:
             full = torch.ones_like(scores[:, :1], dtype=torch.bool) if allowed is None else allowed
             return self.evolve_map_reference(scores, prev_map, full)
-        # in place: the fresh scores are kept by no backward, and one map fewer is alive
-        mixed = scores.lerp_(prev_map, self.prev_map_weight) if self.evolve else scores
-        if allowed is not None:
-            mixed = mixed.masked_fill_(~allowed, 0.0)
-        if self.map_conv is None:
-            return mixed
-        evolved = self.map_conv.blend_fast(mixed, self.map_conv_weight)
-        if allowed is not None:
-            evolved = evolved.masked_fill(~allowed, 0.0)
-        return evolved.contiguous()
+        if self.map_conv is not None:
+            return self.map_conv.evolve(scores, prev_map, self.prev_map_weight, self.map_conv_weight, allowed)
+        # the first layer: Z = S (in place: the fresh scores are kept by no backward)
+        return scores if allowed is None else scores.masked_fill_(~allowed, 0.0)
 
     def forward(
         self,
