@@ -114,7 +114,7 @@ class EvolveMap(torch.autograd.Function):
     activation map for the LeakyReLU. Here the forward writes ``M`` straight
     into the channels-last layout the convolution runs fastest in, blends in
     place in the convolution's output and keeps ``M`` and one byte per entry
-    (the activation's sign); the backward allocates two maps. Same values
+    (the activation's sign); the backward allocates three maps. Same values
     as the straightforward update within float rounding (tested).
     """
 
@@ -154,11 +154,21 @@ class EvolveMap(torch.autograd.Function):
         grad_mixed.add_(grad, alpha=1 - alpha)
         if allowed is not None:
             grad_mixed.masked_fill_(~allowed, 0.0)
-        # grad_out's storage is free again: reuse it rather than hold a fourth map
-        grad_prev = torch.mul(grad_mixed, beta, out=grad_out)
-        grad_scores = grad_mixed.mul_(1 - beta)
+        # both gradients contiguous, as the matmuls that receive them need (a channels-last
+        # gradient costs each of them a copy); the scores' into grad_out's storage, free again
+        grad_scores = torch.mul(grad_mixed, 1 - beta, out=grad_out.as_strided(grad.shape, _dense_strides(grad.shape)))
+        grad_prev = torch.mul(grad_mixed, beta, out=torch.empty_like(grad, memory_format=torch.contiguous_format))
         return (grad_scores, grad_prev, grad_weight.to(weight_dtype), grad_bias.to(weight_dtype),
                 None, None, None, None, None)
+
+
+def _dense_strides(shape: torch.Size) -> tuple[int, ...]:
+    """Strides of a contiguous tensor of ``shape``."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= size
+    return tuple(reversed(strides))
 
 
 def _causal_pad(maps: torch.Tensor) -> torch.Tensor:
