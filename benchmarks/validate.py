@@ -52,6 +52,8 @@ CONFIGS: dict[str, dict] = {
     # the default estimator, inputs, loop and schedule with a plain ResNet in place of the network
     # (controls.py): tells a fault of the EA-DC block and stem from a fault of the training
     "resnet_control": {},
+    # three residual blocks of causal convolutions as the stem, in place of two convolutions
+    "residual_stem": {"stem": "residual"},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {

@@ -5,6 +5,7 @@ import torch
 
 from tsevo.nn import AttentionMaps, EADCTransformer
 from tsevo.nn.blocks import CausalConv1d
+from tsevo.nn.stems import STEMS
 
 C, L = 3, 20
 SMALL = dict(d_model=16, n_blocks=3, n_heads=2, d_ff=32, dropout=0.0)
@@ -23,7 +24,7 @@ def make_model(seed=0, **kw):
 @pytest.mark.parametrize("head", ["mean", "max", "attention", "flatten"])
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("patch_size", [1, 3])
-@pytest.mark.parametrize("stem", ["patch", "conv"])
+@pytest.mark.parametrize("stem", STEMS)
 def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem):
     model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem)
     x = torch.randn(2, C, L)
@@ -46,7 +47,7 @@ def test_cases_of_different_lengths_in_one_batch_match_their_own_runs():
     torch.testing.assert_close(logits[1], model(b, torch.ones(1, 9, dtype=torch.bool))[0], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("stem", ["patch", "conv"])
+@pytest.mark.parametrize("stem", STEMS)
 def test_causal_model_output_at_t_ignores_later_steps(stem):
     model = make_model(causal=True, stem=stem)
     x = torch.randn(2, C, L)

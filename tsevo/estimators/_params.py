@@ -152,10 +152,12 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        for series standardised one by one, and never to a regressor. Chosen
        by validation inside TRAIN (``benchmarks/results/defaults/shapes.md``
        and ``shapes_tser.md``).""", "estimator"),
-    HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "patch"}', """
+    HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "residual", "patch"}', """
        How series become tokens: "conv" first runs two causal convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the
        local shape around its steps, then embeds patches of their output;
+       "residual" runs three residual blocks of causal convolutions (kernels
+       8, 5 and 3, as in the residual network for time series) instead;
        "patch" embeds ``patch_size`` raw steps linearly. Chosen by validation
        inside TRAIN (``benchmarks/results/defaults/stem_conv.md`` and
        ``stem_conv_tser.md``).""", "network"),
