@@ -78,7 +78,8 @@ class ResidualConvBlock(nn.Module):
         super().__init__()
         widths = (d_in,) + (d_out,) * len(self.KERNELS)
         self.convs = nn.ModuleList(
-            CausalConv1d(a, b, kernel_size=k, dilation=1) for a, b, k in zip(widths[:-1], widths[1:], self.KERNELS, strict=True)
+            CausalConv1d(a, b, kernel_size=k, dilation=1)
+            for a, b, k in zip(widths[:-1], widths[1:], self.KERNELS, strict=True)
         )
         self.norms = nn.ModuleList(nn.LayerNorm(d_out) for _ in self.KERNELS)
         self.shortcut = nn.Conv1d(d_in, d_out, kernel_size=1)
