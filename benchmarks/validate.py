@@ -54,6 +54,9 @@ CONFIGS: dict[str, dict] = {
     "resnet_control": {},
     # three residual blocks of causal convolutions as the stem, in place of two convolutions
     "residual_stem": {"stem": "residual"},
+    # one attention channel per head (8 of 64): the blocks are nearly all dilated convolution; tells
+    # whether the attention branch helps or hurts on these problems
+    "little_attention": {"value_fraction": 0.125},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
