@@ -99,9 +99,10 @@ class ResidualStem(nn.Module):
     """Three residual convolution blocks at full resolution, then patches of
     their features: the tokens describe shapes over about 40 steps before any
     attention. A plain residual network trained with tsevo's loop and inputs
-    outscored the EA-DC network with the two-convolution stem on most
-    development problems (validation inside TRAIN,
-    ``benchmarks/results/defaults/control.md``)."""
+    outscored the EA-DC network on most development problems
+    (``benchmarks/results/defaults/control.md``), but under the EA-DC blocks
+    this stem validated below the two-convolution one (``residual_stem.md``),
+    so it is an option, not the default."""
 
     def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
         super().__init__()
