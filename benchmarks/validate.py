@@ -57,6 +57,8 @@ CONFIGS: dict[str, dict] = {
     # one attention channel per head (8 of 64): the blocks are nearly all dilated convolution; tells
     # whether the attention branch helps or hurts on these problems
     "little_attention": {"value_fraction": 0.125},
+    # twice the width (the control's residual network has 128 filters; EA-DC 64 channels)
+    "wide": {"d_model": 128},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {

@@ -138,8 +138,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        a small fraction of their values; scaled on their own they reach the
        network at the size of the values, as in MultiRocket's and QUANT's
        difference representations. Off by default: validation inside TRAIN
-       halved Tecator's RMSE but did not help classification on average
-       (``benchmarks/results/defaults/differences.md``).""", "estimator"),
+       lowered Tecator's RMSE but doubled FloodModeling3's and did not help
+       classification on average (``benchmarks/results/defaults/differences.md``
+       and ``differences_tser.md``).""", "estimator"),
     HP("shape_channels", "auto", ["boolean", StrOptions({"auto"})], 'bool or "auto"', """
        Give the network, beside each channel, the case's own standardised
        series (its shape at unit size, whatever its amplitude) and the
