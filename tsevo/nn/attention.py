@@ -156,19 +156,15 @@ class EvolveMap(torch.autograd.Function):
             grad_mixed.masked_fill_(~allowed, 0.0)
         # both gradients contiguous, as the matmuls that receive them need (a channels-last
         # gradient costs each of them a copy); the scores' into grad_out's storage, free again
-        grad_scores = torch.mul(grad_mixed, 1 - beta, out=grad_out.as_strided(grad.shape, _dense_strides(grad.shape)))
+        grad_scores = torch.mul(grad_mixed, 1 - beta, out=grad_out.as_strided(grad.shape, _contiguous_strides(grad)))
         grad_prev = torch.mul(grad_mixed, beta, out=torch.empty_like(grad, memory_format=torch.contiguous_format))
         return (grad_scores, grad_prev, grad_weight.to(weight_dtype), grad_bias.to(weight_dtype),
                 None, None, None, None, None)
 
 
-def _dense_strides(shape: torch.Size) -> tuple[int, ...]:
-    """Strides of a contiguous tensor of ``shape``."""
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= size
-    return tuple(reversed(strides))
+def _contiguous_strides(t: torch.Tensor) -> tuple[int, ...]:
+    """Strides of a contiguous tensor shaped like ``t`` (a meta tensor: nothing is allocated)."""
+    return torch.empty(t.shape, device="meta").stride()
 
 
 def _causal_pad(maps: torch.Tensor) -> torch.Tensor:
