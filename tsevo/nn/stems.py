@@ -8,8 +8,6 @@ from torch import nn
 
 from tsevo.nn.blocks import CausalConv1d
 
-STEMS = ("patch", "conv", "residual")
-
 
 class PatchStem(nn.Module):
     """Embed non-overlapping patches of ``patch_size`` steps: ``(B, C, L)`` -> ``(B, ceil(L/p), D)``.
@@ -119,8 +117,11 @@ class ResidualStem(nn.Module):
         return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
+STEM_CLASSES = {"patch": PatchStem, "conv": ConvStem, "residual": ResidualStem}
+STEMS = tuple(STEM_CLASSES)
+
+
 def make_stem(kind: str, n_channels: int, d_model: int, patch_size: int) -> nn.Module:
-    if kind not in STEMS:
+    if kind not in STEM_CLASSES:
         raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
-    stem = {"patch": PatchStem, "conv": ConvStem, "residual": ResidualStem}[kind]
-    return stem(n_channels, d_model, patch_size)
+    return STEM_CLASSES[kind](n_channels, d_model, patch_size)
