@@ -85,8 +85,9 @@ def patched(config: str):
             saved.append((module, attribute, getattr(module, attribute)))
             if isinstance(value, str):  # "module:name" of this folder, imported in the worker
                 file, name = value.split(":")
-                if str(Path(__file__).resolve().parent) not in sys.path:
-                    sys.path.insert(0, str(Path(__file__).resolve().parent))
+                here = str(Path(__file__).resolve().parent)
+                if here not in sys.path:
+                    sys.path.insert(0, here)
                 value = getattr(importlib.import_module(file), name)
             setattr(module, attribute, value)
         yield
