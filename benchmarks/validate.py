@@ -59,6 +59,8 @@ CONFIGS: dict[str, dict] = {
     "little_attention": {"value_fraction": 0.125},
     # twice the width (the control's residual network has 128 filters; EA-DC 64 channels)
     "wide": {"d_model": 128},
+    # batch norm over real steps in place of LayerNorm (the control's and the reference's norm)
+    "batch_norm": {"norm": "batch"},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {

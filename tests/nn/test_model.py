@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tsevo.nn import AttentionMaps, EADCTransformer
+from tsevo.nn import NORMS, AttentionMaps, EADCTransformer
 from tsevo.nn.blocks import CausalConv1d
 from tsevo.nn.stems import STEMS
 
@@ -18,6 +18,11 @@ def make_model(seed=0, **kw):
         for name, p in model.named_parameters():
             if "rel_pos" in name:
                 p.normal_()
+        for name, buffer in model.named_buffers():  # and batch norm's running statistics
+            if name.endswith("running_mean"):
+                buffer.normal_()
+            elif name.endswith("running_var"):
+                buffer.uniform_(0.5, 2.0)
     return model.eval()
 
 
@@ -25,8 +30,9 @@ def make_model(seed=0, **kw):
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("patch_size", [1, 3])
 @pytest.mark.parametrize("stem", STEMS)
-def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem):
-    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem)
+@pytest.mark.parametrize("norm", NORMS)
+def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem, norm):
+    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem, norm=norm)
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
     logits = model(x, valid)

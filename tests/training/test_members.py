@@ -41,6 +41,19 @@ def test_batched_members_equal_separate_fits_on_unequal_lengths(japanese_vowels)
     np.testing.assert_allclose(batched.predict_proba(X_test[:40]), separate.predict_proba(X_test[:40]), atol=1e-5)
 
 
+def test_batched_members_match_separate_fits_with_batch_norm(small_motions):
+    # batch norm's running statistics are buffers updated in place: under vmap they must reach each member.
+    # Only close, not equal: biases that feed a batch norm get gradients of float noise (the norm removes
+    # them), which Adam scales to full steps, so the two ways drift apart by about one learning rate
+    X, y, X_test, _ = small_motions
+    batched, separate = _both(EADCEnsembleClassifier, X, y, **EXACT, norm="batch", n_estimators=2, random_state=0)
+    for a, b in zip(batched.estimators_, separate.estimators_, strict=True):
+        running = a.module_.norm.running_var
+        assert not torch.allclose(running, torch.ones_like(running))
+        torch.testing.assert_close(running, b.module_.norm.running_var, rtol=0.05, atol=0.01)
+    np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=0.01)
+
+
 def test_batched_regression_members_equal_separate_fits():
     X, y, X_test, _ = load_tser("Covid3Month")
     batched, separate = _both(EADCEnsembleRegressor, X[:64], y[:64], **EXACT, n_estimators=3, random_state=0)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from tsevo.nn import HEADS, STEMS
+from tsevo.nn import HEADS, NORMS, STEMS
 from tsevo.training.loop import OPTIMIZERS
 
 DESTINATIONS = ("network", "training", "estimator")
@@ -187,6 +187,12 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        head and offset up to 16 tokens, then one per logarithmic bucket of
        offsets up to 256 (T5 style), so that every offset the stem produces
        has its own or its bucket's bias.""", "network"),
+    HP("norm", "layer", [StrOptions(set(NORMS))], '{"layer", "batch"}', """
+       Normalisation in the stem, in every block and after the blocks:
+       "layer" normalises each step over its channels; "batch" normalises
+       each channel over the real steps of the batch (the reference's and
+       Zerveas et al.'s choice for time series; padded steps are left out of
+       its statistics, and running statistics serve prediction).""", "network"),
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),

@@ -4,10 +4,12 @@ from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.blocks import AttentionAugmentedConv, CausalConv1d, EADCBlock
 from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
 from tsevo.nn.model import AttentionMaps, EADCTransformer
+from tsevo.nn.norms import NORMS, MaskedBatchNorm
 from tsevo.nn.stems import STEMS, ConvStem, PatchStem
 
 __all__ = [
     "HEADS",
+    "NORMS",
     "POOLING_HEADS",
     "STEMS",
     "AttentionAugmentedConv",
@@ -18,6 +20,7 @@ __all__ = [
     "EADCTransformer",
     "EvolvingAttention",
     "FlattenPooling",
+    "MaskedBatchNorm",
     "MaskedPooling",
     "PatchStem",
 ]

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tsevo.nn.attention import EvolvingAttention
+from tsevo.nn.norms import make_norm
 
 
 class CausalConv1d(nn.Module):
@@ -74,8 +75,9 @@ class EADCBlock(nn.Module):
     """Pre-norm residual block: attention-augmented dilated causal convolution,
     then a feed-forward layer.
 
-    LayerNorm normalises each step on its own, so padded steps never disturb
-    the statistics of real ones (unlike the reference's BatchNorm).
+    ``norm``: "layer" normalises each step on its own, "batch" each channel
+    over the real steps of the batch (the reference's BatchNorm without its
+    padded steps); see :mod:`tsevo.nn.norms`.
     """
 
     def __init__(
@@ -90,15 +92,16 @@ class EADCBlock(nn.Module):
         evolve: bool,
         dropout: float,
         attention_dropout: float = 0.0,
+        norm: str = "layer",
         **attention_options,
     ) -> None:
         super().__init__()
-        self.norm_mixer = nn.LayerNorm(d_model)
+        self.norm_mixer = make_norm(norm, d_model)
         self.mixer = AttentionAugmentedConv(
             d_model, d_key, d_value, n_heads, kernel_size, dilation, evolve,
             dropout=attention_dropout, **attention_options,
         )
-        self.norm_ff = nn.LayerNorm(d_model)
+        self.norm_ff = make_norm(norm, d_model)
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.dropout = nn.Dropout(dropout)
 
@@ -106,8 +109,8 @@ class EADCBlock(nn.Module):
         self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: (B, L, D), valid: (B, L); allowed: the shared map mask (see EvolvingAttention.forward)
-        mixed, logit_map, probs = self.mixer(self.norm_mixer(x), valid, prev_map, allowed)
+        mixed, logit_map, probs = self.mixer(self.norm_mixer(x, valid), valid, prev_map, allowed)
         x = x + self.dropout(mixed)
-        x = x + self.dropout(self.ff(self.norm_ff(x)))
+        x = x + self.dropout(self.ff(self.norm_ff(x, valid)))
         # keep padded steps at zero so nothing grows there from block to block
         return x * valid[..., None], logit_map, probs

@@ -12,6 +12,7 @@ from torch import nn
 from tsevo.nn.attention import map_mask
 from tsevo.nn.blocks import EADCBlock
 from tsevo.nn.heads import FlattenPooling, MaskedPooling
+from tsevo.nn.norms import make_norm
 from tsevo.nn.stems import make_stem
 
 MAP_KINDS = ("logits", "probs")
@@ -118,6 +119,10 @@ class EADCTransformer(nn.Module):
         Causal attention, matching the causal convolutions.
     rel_pos_bias : bool
         Learned relative-position bias in every attention layer.
+    norm : {"layer", "batch"}
+        Normalisation in the stem, the blocks and after them: LayerNorm per
+        step, or batch norm per channel over the real steps of the batch
+        (see :mod:`tsevo.nn.norms`).
     head : {"mean", "max", "attention", "flatten"}
         Masked pooling over steps, or the reference's flatten head.
     max_length : int or None
@@ -147,6 +152,7 @@ class EADCTransformer(nn.Module):
         map_conv_weight: float = 0.5,
         causal: bool = False,
         rel_pos_bias: bool = True,
+        norm: str = "layer",
         head: str = "mean",
         max_length: int | None = None,
         fast_maps: bool = True,
@@ -157,17 +163,17 @@ class EADCTransformer(nn.Module):
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
-        self.stem = make_stem(stem, n_channels, d_model, patch_size)
+        self.stem = make_stem(stem, n_channels, d_model, patch_size, norm)
         self.blocks = nn.ModuleList(
             EADCBlock(
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,
                 dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
-                causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps,
+                causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm,
             )
             for i in range(n_blocks)
         )
-        self.norm = nn.LayerNorm(d_model)
+        self.norm = make_norm(norm, d_model)
         if head == "flatten":
             if max_length is None:
                 raise ValueError("head='flatten' needs max_length")
@@ -207,7 +213,7 @@ class EADCTransformer(nn.Module):
                 h, prev_map, probs = block(h, valid, prev_map, allowed)
             if maps is not None:
                 maps.record(index, prev_map, probs)
-        return self.norm(h), valid
+        return self.norm(h, valid), valid
 
     def forward_head(
         self, h: torch.Tensor, valid: torch.Tensor, pre_logits: bool = False

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tsevo.nn.blocks import CausalConv1d
+from tsevo.nn.norms import make_norm
 
 
 class PatchStem(nn.Module):
@@ -43,43 +44,43 @@ class ConvStem(nn.Module):
     every step, as the early convolutions of Xiao et al. (2021) do for vision
     transformers, and the patch stem then shortens their output. Causal
     kernels read only earlier steps, so appended padding changes no real
-    token.
+    token. ``norm`` as in :func:`tsevo.nn.norms.make_norm`.
     """
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer") -> None:
         super().__init__()
         self.conv1 = CausalConv1d(n_channels, d_model, kernel_size=7, dilation=1)
-        self.norm1 = nn.LayerNorm(d_model)
+        self.norm1 = make_norm(norm, d_model)
         self.conv2 = CausalConv1d(d_model, d_model, kernel_size=5, dilation=1)
-        self.norm2 = nn.LayerNorm(d_model)
+        self.norm2 = make_norm(norm, d_model)
         self.patch = PatchStem(d_model, d_model, patch_size)
 
     @staticmethod
-    def _norm_act(norm: nn.LayerNorm, h: torch.Tensor) -> torch.Tensor:
-        # (B, D, L): LayerNorm per step, so padded steps never enter real statistics
-        return F.gelu(norm(h.transpose(1, 2))).transpose(1, 2)
+    def _norm_act(norm: nn.Module, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        # (B, D, L): padding-safe norm (padded steps never enter real statistics)
+        return F.gelu(norm(h.transpose(1, 2), valid)).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]))  # (B, D, L)
-        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]))  # (B, D, L)
+        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]), valid)  # (B, D, L)
+        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]), valid)  # (B, D, L)
         return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
 class ResidualConvBlock(nn.Module):
     """Three causal convolutions (kernels 8, 5 and 3) with a 1x1 shortcut, as
-    in the residual network of Wang et al. (2017) for time series, with
-    LayerNorm per step in place of batch norm (padding-safe)."""
+    in the residual network of Wang et al. (2017) for time series, with a
+    padding-safe norm (:func:`tsevo.nn.norms.make_norm`)."""
 
     KERNELS = (8, 5, 3)
 
-    def __init__(self, d_in: int, d_out: int) -> None:
+    def __init__(self, d_in: int, d_out: int, norm: str = "layer") -> None:
         super().__init__()
         widths = (d_in,) + (d_out,) * len(self.KERNELS)
         self.convs = nn.ModuleList(
             CausalConv1d(a, b, kernel_size=k, dilation=1)
             for a, b, k in zip(widths[:-1], widths[1:], self.KERNELS, strict=True)
         )
-        self.norms = nn.ModuleList(nn.LayerNorm(d_out) for _ in self.KERNELS)
+        self.norms = nn.ModuleList(make_norm(norm, d_out) for _ in self.KERNELS)
         self.shortcut = nn.Conv1d(d_in, d_out, kernel_size=1)
 
     def forward(self, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -87,7 +88,7 @@ class ResidualConvBlock(nn.Module):
         mask = valid[:, None, :]
         out = h
         for index, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
-            out = norm(conv(out * mask).transpose(1, 2)).transpose(1, 2)
+            out = norm(conv(out * mask).transpose(1, 2), valid).transpose(1, 2)
             if index < len(self.convs) - 1:
                 out = F.gelu(out)
         return F.gelu(out + self.shortcut(h))
@@ -102,11 +103,11 @@ class ResidualStem(nn.Module):
     this stem validated below the two-convolution one (``residual_stem.md``),
     so it is an option, not the default."""
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer") -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
-            [ResidualConvBlock(n_channels, d_model), ResidualConvBlock(d_model, d_model),
-             ResidualConvBlock(d_model, d_model)]
+            [ResidualConvBlock(n_channels, d_model, norm), ResidualConvBlock(d_model, d_model, norm),
+             ResidualConvBlock(d_model, d_model, norm)]
         )
         self.patch = PatchStem(d_model, d_model, patch_size)
 
@@ -121,7 +122,8 @@ STEM_CLASSES = {"patch": PatchStem, "conv": ConvStem, "residual": ResidualStem}
 STEMS = tuple(STEM_CLASSES)
 
 
-def make_stem(kind: str, n_channels: int, d_model: int, patch_size: int) -> nn.Module:
+def make_stem(kind: str, n_channels: int, d_model: int, patch_size: int, norm: str = "layer") -> nn.Module:
     if kind not in STEM_CLASSES:
         raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
-    return STEM_CLASSES[kind](n_channels, d_model, patch_size)
+    normalised = {} if kind == "patch" else {"norm": norm}  # the patch stem has no norm
+    return STEM_CLASSES[kind](n_channels, d_model, patch_size, **normalised)
