@@ -61,6 +61,8 @@ CONFIGS: dict[str, dict] = {
     "wide": {"d_model": 128},
     # batch norm over real steps in place of LayerNorm (the control's and the reference's norm)
     "batch_norm": {"norm": "batch"},
+    # attention maps up to 256 tokens instead of 128: patches half as long on series over 128 steps
+    "tokens256": {},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
@@ -73,6 +75,7 @@ PATCHES: dict[str, list[tuple[str, str, object]]] = {
     "no_abs_pos": [("tsevo.nn.model", "sinusoidal_positions",
                     lambda length, d_model, device: __import__("torch").zeros(length, d_model, device=device))],
     "resnet_control": [("tsevo.estimators._base", "EADCTransformer", "controls:ResNetControl")],
+    "tokens256": [("tsevo.estimators._base", "AUTO_MAX_TOKENS", 256)],
 }
 
 
