@@ -192,7 +192,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "layer" normalises each step over its channels; "batch" normalises
        each channel over the real steps of the batch (the reference's and
        Zerveas et al.'s choice for time series; padded steps are left out of
-       its statistics, and running statistics serve prediction).""", "network"),
+       its statistics, and running statistics serve prediction). "layer" by
+       validation inside TRAIN (``benchmarks/results/defaults/batch_norm.md``).""", "network"),
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),
