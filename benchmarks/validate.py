@@ -65,6 +65,8 @@ CONFIGS: dict[str, dict] = {
     "tokens256": {},
     "label_smoothing": {"label_smoothing": 0.1},
     "no_dropout": {"dropout": 0.0},
+    # an average over about the last 200 steps (of at least 1,000)
+    "ema": {"ema_decay": 0.995},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
@@ -204,7 +206,7 @@ def main() -> None:
     parser.add_argument("--configs", default="defaults")
     parser.add_argument("--splits", type=int, default=1)
     parser.add_argument("--first-split", type=int, default=0,
-                        help="run splits first-split .. first-split + splits - 1 (a split that no default was chosen on)")
+                        help="first split to run (1: a split that no default was chosen on)")
     parser.add_argument("--output", required=True)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
@@ -221,7 +223,8 @@ def main() -> None:
             done = {(r["config"], r["dataset"], int(r["split"])) for r in csv.DictReader(f)}
     datasets = _datasets(args.data_dirs.split(","), args.datasets)
     cells = [
-        (config, name, folder, split) for name, folder in datasets.items() for split in range(args.first_split, args.first_split + args.splits)
+        (config, name, folder, split) for name, folder in datasets.items()
+        for split in range(args.first_split, args.first_split + args.splits)
         for config in args.configs.split(",") if (config, name, split) not in done
     ]
     jobs = (delayed(run_cell)(*cell, args.threads, args.device, args.task) for cell in cells)

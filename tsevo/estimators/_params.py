@@ -207,6 +207,11 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Optimiser; the reference uses RAdam.""", "training"),
     HP("grad_clip", 4.0, [_real(0, closed="neither"), None], "float or None", """
        Gradient norm clipping, as in the reference.""", "training"),
+    HP("ema_decay", 0.0, [_real(0, 1, closed="left")], "float", """
+       Keep an exponential moving average of the weights, with this decay
+       per optimisation step (warmed up as ``min(ema_decay, (1 + t) / (10 +
+       t))``); validation, early stopping and the fitted model then use the
+       averaged weights. 0 turns averaging off.""", "training"),
     HP("label_smoothing", 0.0, [_real(0, 1)], "float", "Label smoothing of the cross-entropy.",
        "training", ("classification",)),
     HP("loss", "mse", [StrOptions({"mse", "huber"})], '{"mse", "huber"}', """

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tsevo.training.augment import augment
+from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
 
 EpochCallback = Callable[[dict], None]
@@ -41,6 +42,7 @@ class TrainConfig:
     n_iter_no_change: int
     tol: float
     mixed_precision: bool
+    ema_decay: float
     task: str = "classification"  # or "regression": float targets, standardised by the caller
     label_smoothing: float = 0.0  # classification only
     class_weights: torch.Tensor | None = None
@@ -118,6 +120,7 @@ class Trainer:
     def __init__(self, config: TrainConfig, callbacks: Sequence[EpochCallback] = ()) -> None:
         self.config = config
         self.callbacks = list(callbacks)
+        self.average: WeightAverage | None = None  # set by fit when ema_decay > 0
 
     def autocast(self):
         use = self.config.mixed_precision and self.config.device.type == "cuda"
@@ -156,6 +159,8 @@ class Trainer:
                 nn.utils.clip_grad_norm_(model.parameters(), self.config.grad_clip)
             optimizer.step()
             scheduler.step()
+            if self.average is not None:
+                self.average.update()
             total += value * len(labels)
             count += len(labels)
         return total / count
@@ -188,6 +193,8 @@ class Trainer:
         generator = torch.Generator().manual_seed(cfg.shuffle_seed)
         self.augment_generator = torch.Generator(cfg.device).manual_seed(cfg.augment_seed)
         optimizer = make_optimizer(model.named_parameters(), cfg)
+        # with ema_decay, validation, the kept weights and the result are the averaged weights
+        self.average = WeightAverage(model.parameters(), cfg.ema_decay) if cfg.ema_decay else None
         steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, warmup_cosine(cfg.max_epochs * steps_per_epoch, cfg.warmup_fraction)
@@ -207,7 +214,8 @@ class Trainer:
                     last_improvement = epoch + 1
                 if monitored < best["loss"]:
                     # a copy of the best weights: restored after early stopping, and after a divergence
-                    best.update(loss=monitored, epoch=epoch + 1, state=_copy_state(model))
+                    with averaged(self.average):
+                        best.update(loss=monitored, epoch=epoch + 1, state=_copy_state(model))
                 bar.set_postfix(_postfix(record), refresh=False)
                 for callback in self.callbacks:
                     callback(record)
@@ -236,6 +244,8 @@ class Trainer:
             model.load_state_dict(best["state"])
         else:
             kept = len(history)  # without validation the last epoch's weights are the result
+            if self.average is not None:
+                self.average.apply()  # the averages are the result
         model.eval()
         return TrainResult(history=history, best_epoch=kept, interrupted=interrupted)
 
@@ -249,7 +259,8 @@ class Trainer:
         lr = optimizer.param_groups[0]["lr"]
         record = {"train_loss": self.train_epoch(model, train, optimizer, scheduler, generator)}
         if valid is not None:
-            record.update(self.evaluate(model, valid))
+            with averaged(self.average):
+                record.update(self.evaluate(model, valid))
         record["lr"] = lr
         record["seconds"] = time.perf_counter() - start
         return record

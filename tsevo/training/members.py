@@ -27,6 +27,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from tsevo.training.augment import augment
+from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
 from tsevo.training.loop import (
     Diverged,
@@ -116,6 +117,7 @@ class MemberTrainer:
     def __init__(self, configs: Sequence[TrainConfig], callbacks: Sequence[EpochCallback] = ()) -> None:
         self.configs = list(configs)
         self.callbacks = list(callbacks)
+        self.average: WeightAverage | None = None  # set by fit when ema_decay > 0
         _check_compatible(self.configs)
 
     def fit(
@@ -138,6 +140,7 @@ class MemberTrainer:
             for c, t, v in zip(self.configs, trains, valids, strict=True)
         ]
         optimizer = make_optimizer(stack.named_parameters(), cfg, stacked=True)
+        self.average = WeightAverage(stack.params.values(), cfg.ema_decay) if cfg.ema_decay else None
         steps_per_epoch = math.ceil(len(trains[0]) / cfg.batch_size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, warmup_cosine(cfg.max_epochs * steps_per_epoch, cfg.warmup_fraction)
@@ -159,16 +162,21 @@ class MemberTrainer:
             )
         finally:
             bar.close()
-        return [
-            self._finish(stack, member, index, module, interrupted)
-            for index, (member, module) in enumerate(zip(members, modules, strict=True))
-        ]
+        with averaged(self.average):  # with ema_decay, the averaged weights are the result
+            return [
+                self._finish(stack, member, index, module, interrupted)
+                for index, (member, module) in enumerate(zip(members, modules, strict=True))
+            ]
 
     # ------------------------------------------------------------------ one epoch
     def _run_epoch(self, stack, members, optimizer, scheduler, epoch: int) -> None:
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         losses = self._train_epoch(stack, members, optimizer, scheduler, epoch)
+        with averaged(self.average):  # validated and kept: the averaged weights, as in Trainer.fit
+            self._record_epoch(stack, members, losses, lr, start, epoch)
+
+    def _record_epoch(self, stack, members, losses: list[float], lr: float, start: float, epoch: int) -> None:
         scores = self._evaluate(stack, members, epoch) if members[0].valid is not None else [{}] * len(members)
         seconds = time.perf_counter() - start
         for index, (member, loss, score) in enumerate(zip(members, losses, scores, strict=True)):
@@ -214,6 +222,8 @@ class MemberTrainer:
                 stack.clip_grad_norm_(cfg.grad_clip)
             optimizer.step()
             scheduler.step()
+            if self.average is not None:
+                self.average.update()
             totals += losses.detach().double().cpu().nan_to_num() * len(labels[0])
             count += len(labels[0])
         return (totals / count).tolist()
@@ -265,7 +275,7 @@ def _stack_padded(values: list[torch.Tensor], valid: list[torch.Tensor]) -> tupl
 
 
 _SHARED = ("max_epochs", "batch_size", "lr", "weight_decay", "optimizer", "grad_clip", "warmup_fraction",
-           "device", "task")
+           "ema_decay", "device", "task")
 
 
 def _check_compatible(configs: Sequence[TrainConfig]) -> None:
