@@ -211,7 +211,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Keep an exponential moving average of the weights, with this decay
        per optimisation step (warmed up as ``min(ema_decay, (1 + t) / (10 +
        t))``); validation, early stopping and the fitted model then use the
-       averaged weights. 0 turns averaging off.""", "training"),
+       averaged weights. 0 turns averaging off; off by default, since under
+       the cosine schedule the average hardly differs from the last weights
+       (``benchmarks/results/defaults/ema.md``).""", "training"),
     HP("label_smoothing", 0.0, [_real(0, 1)], "float", "Label smoothing of the cross-entropy.",
        "training", ("classification",)),
     HP("loss", "mse", [StrOptions({"mse", "huber"})], '{"mse", "huber"}', """
