@@ -41,8 +41,9 @@ class MaskedBatchNorm(nn.Module):
         weights = valid[..., None].to(stats_dtype)  # (B, L, 1)
         if self.training:
             count = weights.sum().clamp(min=2)
-            mean = (x.to(stats_dtype) * weights).sum((0, 1)) / count  # (D,)
-            var = ((x.to(stats_dtype) - mean).square() * weights).sum((0, 1)) / count  # (D,), biased, as BatchNorm1d
+            wide = x.to(stats_dtype)
+            mean = (wide * weights).sum((0, 1)) / count  # (D,)
+            var = ((wide - mean).square() * weights).sum((0, 1)) / count  # (D,), biased, as BatchNorm1d
             with torch.no_grad():
                 # in place, so that the update also reaches stacked buffers under torch.func.vmap
                 # (mul_ and add_: vmap has batching rules for them, not for lerp_)
