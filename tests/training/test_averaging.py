@@ -6,6 +6,8 @@ import torch
 
 from tests.conftest import FAST
 from tsevo import EADCEnsembleClassifier, EADCTransformerClassifier
+from tsevo.nn import EADCTransformer
+from tsevo.training import SeriesTensors, TrainConfig, Trainer
 from tsevo.training.averaging import WeightAverage
 
 
@@ -38,6 +40,18 @@ def test_the_fitted_model_holds_the_averaged_weights(small_motions, early_stoppi
     assert not np.allclose(plain.predict_proba(X_test), averaged.predict_proba(X_test))
     first = dict(averaged.module_.named_parameters())["classifier.weight"]
     assert torch.isfinite(first).all()
+
+
+def test_without_validation_the_trainer_leaves_the_averages_in_the_model():
+    torch.manual_seed(0)
+    model = EADCTransformer(n_channels=2, n_classes=2, d_model=16, n_heads=2, n_blocks=2, d_ff=32)
+    config = TrainConfig(max_epochs=3, batch_size=4, lr=1e-2, weight_decay=0.0, optimizer="adamw", grad_clip=1.0,
+                         early_stopping=False, n_iter_no_change=5, tol=0.0, mixed_precision=False, ema_decay=0.9)
+    train = SeriesTensors(torch.randn(12, 2, 10), torch.ones(12, 10, dtype=torch.bool), torch.randint(0, 2, (12,)))
+    trainer = Trainer(config)
+    trainer.fit(model, train)
+    for param, average in zip(model.parameters(), trainer.average.averages, strict=True):
+        torch.testing.assert_close(param.detach(), average)
 
 
 def test_batched_members_average_like_separate_fits(small_motions):
