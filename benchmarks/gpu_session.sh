@@ -15,6 +15,7 @@
 #   DEV_JOBS         cells at once (default 12)
 #   DEV_DATASETS     comma-separated problems of the development benchmark (default: the 34, largest first)
 #   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
+#   GPU_SPEED=LENGTHS first time training steps of one network at these lengths (benchmarks/gpu_speed.py)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
 #   VALIDATE_CONFIGS configurations of benchmarks/validate.py compared first, by validation inside TRAIN
@@ -38,6 +39,9 @@ sklearn.__version__, 'aeon', aeon.__version__, 'numpy', numpy.__version__)"
   nproc; } 2>&1 | tee "$OUT/device.txt"
 [ -n "${RESUME:-}" ] && cp -r "$RESUME"/. "$OUT"/
 
+if [ -n "${GPU_SPEED:-}" ]; then
+    timeout 120 python3 benchmarks/gpu_speed.py --output "$OUT/gpu_speed" --steps 5 --lengths "$GPU_SPEED" 2>&1 | tail -2
+fi
 if [ "${SPEED:-0}" = 1 ]; then
     timeout 100 python3 benchmarks/ensemble_speed.py --device cuda --data-dir /tmp/data/all \
         --datasets ECG200,NATOPS,FiftyWords --max-epochs 10 --output "$OUT/ensemble_speed" 2>&1 | tail -3

@@ -6,7 +6,9 @@ The authors' README configuration (d_model 128, 4 blocks, 8 heads, k = v =
 0.25, feed-forward 256), batch 16, 3 channels, AdamW, at lengths 128 to 4,096,
 in float32 and in bfloat16 autocast; ``full`` keeps every step as a token
 (attention maps grow with length squared, so the longest lengths may not fit),
-``patch`` uses the estimator's automatic patch size (at most 128 tokens).
+``patch`` uses the estimator's automatic patch size (at most 128 tokens) with
+the flat patch stem, ``conv`` the same number of tokens from the strided
+convolutional stem (the estimator's default).
 FLOPs of one step (forward and backward) are counted by
 ``torch.utils.flop_counter``; utilisation is achieved FLOP/s against the
 chip's dense peak for the precision (bf16 tensor cores for bfloat16, FP32
@@ -33,8 +35,9 @@ def measure(length: int, path: str, dtype: str, batch: int, steps: int) -> dict:
 
     device = torch.device("cuda")
     torch.manual_seed(0)
-    patch = -(-length // 128) if path == "patch" else 1
-    model = EADCTransformer(3, 4, patch_size=patch, **CONFIG).to(device)
+    patch = 1 if path == "full" else -(-length // 128)
+    stem = "conv" if path == "conv" else "patch"
+    model = EADCTransformer(3, 4, patch_size=patch, stem=stem, **CONFIG).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     x, y = torch.randn(batch, 3, length, device=device), torch.randint(0, 4, (batch,), device=device)
     valid = torch.ones(batch, length, dtype=torch.bool, device=device)
@@ -83,11 +86,12 @@ def main() -> None:
     parser.add_argument("--lengths", default="128,256,512,1024,2048,4096")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--paths", default="full,patch,conv", help="comma-separated: full, patch, conv")
     args = parser.parse_args()
     rows = []
     for length in map(int, args.lengths.split(",")):
-        for path in ("full", "patch"):
-            if path == "patch" and length <= 128:
+        for path in args.paths.split(","):
+            if path != "full" and length <= 128:
                 continue  # the same network as full
             for dtype in ("float32", "bf16"):
                 rows.append(measure(length, path, dtype, args.batch, args.steps))
