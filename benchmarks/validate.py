@@ -65,6 +65,8 @@ CONFIGS: dict[str, dict] = {
     "tokens256": {},
     "label_smoothing": {"label_smoothing": 0.1},
     "no_dropout": {"dropout": 0.0},
+    # both of the control's remaining differences at once: batch norm and no dropout
+    "bn_no_dropout": {"norm": "batch", "dropout": 0.0},
     # an average over about the last 200 steps (of at least 1,000)
     "ema": {"ema_decay": 0.995},
 }
