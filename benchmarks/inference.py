@@ -45,7 +45,7 @@ def _resident_mb() -> float:
 
 
 def measure(what: str) -> dict:
-    from tsevo.benchmark._runner import PeakMemory
+    from tsevo._memory import PeakMemory
 
     clf, X = _fitted()
     if what == "predict_proba":

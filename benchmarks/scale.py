@@ -36,7 +36,7 @@ def synthetic(n_cases: int, n_channels: int, length: int, seed: int = 0):
 
 def main() -> None:
     from tsevo import EADCTransformerClassifier
-    from tsevo.benchmark._runner import PeakMemory
+    from tsevo._memory import PeakMemory
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default="benchmarks/results/scale")

@@ -32,7 +32,7 @@ CONFIG = dict(d_model=128, n_blocks=4, n_heads=8, key_fraction=0.25, value_fract
 def measure(path: str, length: int, batch: int, steps: int) -> dict:
     import torch
 
-    from tsevo.benchmark._runner import PeakMemory
+    from tsevo._memory import PeakMemory, resident_mb
     from tsevo.nn import EADCTransformer
 
     torch.manual_seed(0)
@@ -50,6 +50,7 @@ def measure(path: str, length: int, batch: int, steps: int) -> dict:
         loss.backward()
         optimizer.step()
 
+    baseline = resident_mb()  # libraries, model and data, before any step
     start = time.perf_counter()
     step()  # warm-up (and compilation)
     first_step_seconds = time.perf_counter() - start
@@ -66,7 +67,7 @@ def measure(path: str, length: int, batch: int, steps: int) -> dict:
         forward(cases, valid[:1].expand(64, -1))
         throughput = 64 / (time.perf_counter() - start)
     return {"path": path, "length": length, "batch": batch, "patch_size": patch, "step_seconds": step_seconds,
-            "peak_memory_mb": memory.mb, "inference_cases_per_s": throughput,
+            "peak_memory_mb": memory.mb, "baseline_memory_mb": baseline, "inference_cases_per_s": throughput,
             "first_step_seconds": first_step_seconds}
 
 
@@ -99,11 +100,12 @@ def write(rows: list[dict], out: Path, command: str) -> None:
              f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
              f"torch {torch.__version__}, CPU.", "",
              "| path | length | batch | patch | s / training step | first step s | peak memory MB "
-             "| inference cases/s |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| of which before the first step MB | inference cases/s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         lines.append(f"| {r.path} | {r.length} | {r.batch} | {r.patch_size} | {r.step_seconds:.3f} | "
-                     f"{r.first_step_seconds:.1f} | {r.peak_memory_mb:.0f} | {r.inference_cases_per_s:.1f} |")
+                     f"{r.first_step_seconds:.1f} | {r.peak_memory_mb:.0f} | {r.baseline_memory_mb:.0f} | "
+                     f"{r.inference_cases_per_s:.1f} |")
     (out / "speed.md").write_text("\n".join(lines) + "\n")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     for path, group in table.groupby("path"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import time
 import traceback
 from collections.abc import Iterable
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tsevo._memory import PeakMemory
 from tsevo.benchmark._estimators import check_estimator_names, make_estimator
 from tsevo.benchmark._published import published_results
 from tsevo.benchmark._tsml import CaseResults, write_results
@@ -112,27 +112,6 @@ def _has_tag(estimator, tag: str) -> bool:
     if get_tag is None:
         return True
     return bool(get_tag(tag, raise_error=False, tag_value_default=False))
-
-
-class PeakMemory:
-    """Peak resident memory of this process over a block, in MB (Linux: the
-    kernel's high-water mark, reset at the start; elsewhere the lifetime peak)."""
-
-    def __enter__(self) -> PeakMemory:
-        try:
-            Path("/proc/self/clear_refs").write_text("5")
-        except OSError:
-            pass
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            status = Path("/proc/self/status").read_text()
-            self.mb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-        except (OSError, AttributeError):
-            import resource
-
-            self.mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None, task: str = "classification") -> dict:
