@@ -1,5 +1,6 @@
-"""The package's public names load on first use, so the bare network imports without
-scikit-learn or pandas."""
+"""The package's public names load on first use, so the bare network and its training
+loop import without scikit-learn or pandas (../shared/DESIGN.md: nothing in nn or training
+imports them)."""
 
 import subprocess
 import sys
@@ -15,8 +16,8 @@ def _modules_after(statement: str) -> set[str]:
     return set(result.stdout.split())
 
 
-def test_the_network_imports_without_sklearn_or_pandas():
-    loaded = _modules_after("import tsevo.nn")
+def test_the_network_and_its_training_import_without_sklearn_or_pandas():
+    loaded = _modules_after("import tsevo.nn, tsevo.training")
     assert "torch" in loaded
     assert not {"sklearn", "pandas", "tsevo.estimators"} & loaded
 
