@@ -52,6 +52,17 @@ def small_motions(basic_motions):
 
 FAST = dict(max_epochs=3, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=8)
 
+# scikit-learn's check_class_weight_classifiers fits 50 cases of 2 features (series of 2 steps) in
+# batches of 32 with class weights 1000 : 0.0001 and wants over 87% of the predictions in class 0.
+# Under batch norm (the default) the network fits through each batch's statistics, which at
+# prediction are replaced by the population's, and predicts class 0 for 72-88% there (with one batch
+# of all 50 cases 94-100%; with layer norm 100%: test_class_weights_steer_a_layer_norm_network).
+# On the development problems batch norm raised balanced accuracy inside TRAIN on two of three splits
+# (benchmarks/results/defaults/bn_no_dropout.md, split1.md, split2.md).
+BATCH_NORM_XFAILS = {
+    "check_class_weight_classifiers": "batch statistics on 2-step toy series with extreme class weights",
+}
+
 
 @pytest.fixture
 def cheap_estimators(monkeypatch):

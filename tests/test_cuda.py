@@ -74,7 +74,7 @@ def test_an_ensemble_trains_on_the_gpu(small_motions):
 
 def test_batched_members_on_the_gpu_equal_separate_fits(small_motions):
     X, y, X_test, _ = small_motions
-    params = dict(FAST, dropout=0.0, n_estimators=3, device="cuda", mixed_precision=False, random_state=0)
+    params = dict(FAST, dropout=0.0, norm="layer", n_estimators=3, device="cuda", mixed_precision=False, random_state=0)
     batched = EADCEnsembleClassifier(member_training="auto", **params).fit(X, y)  # auto: batched on a GPU
     separate = EADCEnsembleClassifier(member_training="sequential", **params).fit(X, y)
     np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-4)

@@ -42,6 +42,19 @@ def test_files_written_before_the_scaler_fields_were_named_still_load(fitted, tm
     assert loaded.difference_channels is False and loaded.shape_channels is False
 
 
+def test_files_written_before_norm_existed_load_with_layer_norm(basic_motions, tmp_path):
+    # those networks had layer norm; the default is batch norm now
+    X, y, X_test, _ = basic_motions
+    clf = EADCTransformerClassifier(**FAST, norm="layer", random_state=0).fit(X[:, :, :40], y)
+    clf.save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    del payload["params"]["norm"]
+    torch.save(payload, tmp_path / "old.pt")
+    loaded = EADCTransformerClassifier.load(tmp_path / "old.pt")
+    assert loaded.norm == "layer"
+    np.testing.assert_array_equal(loaded.predict_proba(X_test[:, :, :40]), clf.predict_proba(X_test[:, :, :40]))
+
+
 def test_file_holds_version_params_weights_and_classes(fitted, tmp_path):
     clf, _ = fitted
     clf.save(tmp_path / "m.pt")

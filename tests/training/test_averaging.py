@@ -56,7 +56,7 @@ def test_without_validation_the_trainer_leaves_the_averages_in_the_model():
 
 def test_batched_members_average_like_separate_fits(small_motions):
     X, y, X_test, _ = small_motions
-    params = dict(FAST, dropout=0.0, n_estimators=2, random_state=0, ema_decay=0.9)
+    params = dict(FAST, dropout=0.0, norm="layer", n_estimators=2, random_state=0, ema_decay=0.9)
     batched, separate = (EADCEnsembleClassifier(member_training=way, **params).fit(X, y)
                          for way in ("batched", "sequential"))
     np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)

@@ -113,9 +113,9 @@ class PersistenceMixin:
         payload = _read_payload(Path(path))
         if payload.get("class") != cls.__name__:
             raise ValueError(f"{path} holds a {payload.get('class')}, not a {cls.__name__}")
-        # files from before difference_channels and shape_channels existed: their networks had
-        # neither, whatever the defaults
-        params = {"difference_channels": False, "shape_channels": False, **payload["params"]}
+        # files from before difference_channels, shape_channels and norm existed: their networks
+        # had neither channel kind and layer norm, whatever the defaults are now
+        params = {"difference_channels": False, "shape_channels": False, "norm": "layer", **payload["params"]}
         est = cls(**params, random_state=payload["random_state"])
         for name in PLAIN_ATTRIBUTES:
             if name in payload:
