@@ -39,13 +39,8 @@ def _fitted():
     return clf, rng.standard_normal((N_CASES, CHANNELS, LENGTH))
 
 
-def _resident_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
-
-
 def measure(what: str) -> dict:
-    from tsevo._memory import PeakMemory
+    from tsevo._memory import PeakMemory, resident_mb
 
     clf, X = _fitted()
     if what == "predict_proba":
@@ -56,7 +51,7 @@ def measure(what: str) -> dict:
             clf.predict_proba(X)
             times.append(time.perf_counter() - start)
         return {"measure": what, "cases_per_second": N_CASES / min(times)}
-    held = _resident_mb()
+    held = resident_mb()
     with PeakMemory() as memory:
         maps = clf.attention_maps(X)
     returned = sum(m.nbytes for m in maps) / 2**20
