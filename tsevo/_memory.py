@@ -1,5 +1,5 @@
-"""Peak resident memory of a block of work (standard library only, so that a
-benchmark of the bare network loads nothing it does not use)."""
+"""Resident memory of this process (standard library only, so that a benchmark
+of the bare network loads nothing it does not use)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ import re
 from pathlib import Path
 
 
-def resident_mb() -> float:
-    """Resident memory of this process now, in MB (NaN where /proc is absent)."""
+def _status_mb(field: str) -> float | None:
+    """A memory field of /proc/self/status in MB; None where there is none (not Linux)."""
     try:
         status = Path("/proc/self/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        return int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024
     except (OSError, AttributeError):
-        return float("nan")
+        return None
+
+
+def resident_mb() -> float:
+    """Resident memory of this process now, in MB (NaN where /proc is absent)."""
+    value = _status_mb("VmRSS")
+    return float("nan") if value is None else value
 
 
 class PeakMemory:
@@ -30,10 +36,9 @@ class PeakMemory:
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
-            status = Path("/proc/self/status").read_text()
-            self.mb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-        except (OSError, AttributeError):
+        peak = _status_mb("VmHWM")
+        if peak is None:
             import resource
 
-            self.mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.mb = peak
