@@ -67,6 +67,9 @@ CONFIGS: dict[str, dict] = {
     "no_dropout": {"dropout": 0.0},
     # both of the control's remaining differences at once: batch norm and no dropout
     "bn_no_dropout": {"norm": "batch", "dropout": 0.0},
+    # the residual stem again, now under the batch-norm default (it was rejected under LayerNorm,
+    # the norm its convolutions were not designed for; the control's residual network uses batch norm)
+    "bn_residual_stem": {"stem": "residual", "norm": "batch", "dropout": 0.0},
     # an average over about the last 200 steps (of at least 1,000)
     "ema": {"ema_decay": 0.995},
 }
