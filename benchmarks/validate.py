@@ -72,6 +72,8 @@ CONFIGS: dict[str, dict] = {
     "bn_residual_stem": {"stem": "residual", "norm": "batch", "dropout": 0.0},
     # an average over about the last 200 steps (of at least 1,000)
     "ema": {"ema_decay": 0.995},
+    # convolutions that read as far ahead as behind, as the control's do, in place of causal ones
+    "centred": {"conv_padding": "centred"},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {

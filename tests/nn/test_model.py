@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tsevo.nn import NORMS, AttentionMaps, EADCTransformer
-from tsevo.nn.blocks import CausalConv1d
+from tsevo.nn.blocks import DilatedConv1d
 from tsevo.nn.stems import STEMS
 
 C, L = 3, 20
@@ -31,8 +31,12 @@ def make_model(seed=0, **kw):
 @pytest.mark.parametrize("patch_size", [1, 3])
 @pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("norm", NORMS)
-def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem, norm):
-    model = make_model(head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem, norm=norm)
+@pytest.mark.parametrize("conv_padding", ["causal", "centred"])
+def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem, norm, conv_padding):
+    model = make_model(
+        head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem, norm=norm,
+        conv_padding=conv_padding,
+    )
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
     logits = model(x, valid)
@@ -89,11 +93,28 @@ def test_non_causal_model_sees_later_steps():
 
 
 def test_causal_convolution_reads_only_the_past():
-    conv = CausalConv1d(2, 3, kernel_size=3, dilation=4)
+    conv = DilatedConv1d(2, 3, kernel_size=3, dilation=4)
     x = torch.randn(1, 2, 30)
     x2 = x.clone()
     x2[..., 15:] = 0
     torch.testing.assert_close(conv(x)[..., :15], conv(x2)[..., :15])
+
+
+@pytest.mark.parametrize("kernel_size, dilation", [(3, 4), (4, 2)])
+def test_centred_convolution_reads_as_far_ahead_as_behind(kernel_size, dilation):
+    conv = DilatedConv1d(2, 3, kernel_size, dilation, padding="centred")
+    reach = (kernel_size - 1) * dilation
+    x = torch.randn(1, 2, 40)
+    out = conv(x)
+    assert out.shape == (1, 3, 40)
+    for step in (reach // 2 + 1, -(reach - reach // 2) - 1):  # just beyond the reach behind, then ahead
+        x2 = x.clone()
+        x2[..., 20 - step] += 5.0
+        assert torch.allclose(conv(x2)[..., 20], out[..., 20])
+    for step in (reach // 2, -(reach - reach // 2)):  # the farthest steps it reads
+        x2 = x.clone()
+        x2[..., 20 - step] += 5.0
+        assert not torch.allclose(conv(x2)[..., 20], out[..., 20])
 
 
 @pytest.mark.parametrize("head", ["mean", "attention", "flatten"])

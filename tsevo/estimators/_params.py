@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from tsevo.nn import HEADS, NORMS, STEMS
+from tsevo.nn import CONV_PADDINGS, HEADS, NORMS, STEMS
 from tsevo.training.loop import OPTIMIZERS
 
 DESTINATIONS = ("network", "training", "estimator")
@@ -154,10 +154,10 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        by validation inside TRAIN (``benchmarks/results/defaults/shapes.md``
        and ``shapes_tser.md``).""", "estimator"),
     HP("stem", "conv", [StrOptions(set(STEMS))], '{"conv", "residual", "patch"}', """
-       How series become tokens: "conv" first runs two causal convolutions
+       How series become tokens: "conv" first runs two convolutions
        (kernels 7 and 5) at full resolution, so that each token describes the
        local shape around its steps, then embeds patches of their output;
-       "residual" runs three residual blocks of causal convolutions (kernels
+       "residual" runs three residual blocks of convolutions (kernels
        8, 5 and 3, as in the residual network for time series) instead;
        "patch" embeds ``patch_size`` raw steps linearly. Chosen by validation
        inside TRAIN (``benchmarks/results/defaults/stem_conv.md`` and
@@ -169,10 +169,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Query/key width as a fraction of ``d_model`` (reference ``k``).""", "network"),
     HP("value_fraction", 0.5, [_real(0, 1, closed="neither")], "float", """
        Share of each block's output channels that come from attention
-       (reference ``v``); the rest come from the dilated causal
-       convolution.""", "network"),
+       (reference ``v``); the rest come from the dilated convolution.""", "network"),
     HP("d_ff", 256, [_int(1)], "int", "Hidden width of the feed-forward layers.", "network"),
-    HP("kernel_size", 3, [_int(1)], "int", "Kernel of the dilated causal convolutions.", "network"),
+    HP("kernel_size", 3, [_int(1)], "int", "Kernel of the dilated convolutions.", "network"),
+    HP("conv_padding", "causal", [StrOptions(set(CONV_PADDINGS))], '{"causal", "centred"}', """
+       "causal": the convolutions of the stem and the blocks read only the
+       current and earlier steps, as in the reference; "centred": as far
+       ahead as behind.""", "network"),
     HP("dropout", 0.0, [_real(0, 1)], "float", """
        Dropout in the blocks and before the output layer. None by default:
        with batch norm it validated higher inside TRAIN on three splits

@@ -1,21 +1,22 @@
 """Pure PyTorch modules of the EA-DC-Transformer (no sklearn, numpy or I/O)."""
 
 from tsevo.nn.attention import EvolvingAttention
-from tsevo.nn.blocks import AttentionAugmentedConv, CausalConv1d, EADCBlock
+from tsevo.nn.blocks import CONV_PADDINGS, AttentionAugmentedConv, DilatedConv1d, EADCBlock
 from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
 from tsevo.nn.model import AttentionMaps, EADCTransformer
 from tsevo.nn.norms import NORMS, MaskedBatchNorm
 from tsevo.nn.stems import STEMS, ConvStem, PatchStem
 
 __all__ = [
+    "CONV_PADDINGS",
     "HEADS",
     "NORMS",
     "POOLING_HEADS",
     "STEMS",
     "AttentionAugmentedConv",
     "AttentionMaps",
-    "CausalConv1d",
     "ConvStem",
+    "DilatedConv1d",
     "EADCBlock",
     "EADCTransformer",
     "EvolvingAttention",

@@ -1,4 +1,4 @@
-"""Dilated causal convolutions, attention-augmented convolution and the EA-DC block."""
+"""Dilated convolutions, attention-augmented convolution and the EA-DC block."""
 
 from __future__ import annotations
 
@@ -10,25 +10,40 @@ from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.norms import make_norm
 
 
-class CausalConv1d(nn.Module):
-    """1-D convolution that reads only the current and earlier steps.
+CONV_PADDINGS = ("causal", "centred")
 
-    Left padding of ``(kernel_size - 1) * dilation`` keeps the length and makes
-    any series work, however short: the padding may exceed the series.
+
+class DilatedConv1d(nn.Module):
+    """1-D dilated convolution that keeps the length of any series, however short.
+
+    ``padding="causal"`` pads ``(kernel_size - 1) * dilation`` steps on the
+    left, so each output reads only the current and earlier steps (the
+    reference's temporal convolutions); appended padding then never reaches
+    a real step. ``"centred"`` splits that padding between both sides, so
+    each output reads as far ahead as behind: a classifier sees a whole
+    series at once and has no reason to look one way only. It zeroes the
+    padded steps of ``valid`` first, so that a real step near the end reads
+    zeros there, as it would at the end of its own unpadded series.
     """
 
-    def __init__(self, d_in: int, d_out: int, kernel_size: int, dilation: int) -> None:
+    def __init__(self, d_in: int, d_out: int, kernel_size: int, dilation: int, padding: str = "causal") -> None:
         super().__init__()
-        self.left_padding = (kernel_size - 1) * dilation
+        if padding not in CONV_PADDINGS:
+            raise ValueError(f"unknown conv padding {padding!r}; choose from {CONV_PADDINGS}")
+        total = (kernel_size - 1) * dilation
+        self.centred = padding == "centred"
+        self.pads = (total // 2, total - total // 2) if self.centred else (total, 0)
         self.conv = nn.Conv1d(d_in, d_out, kernel_size, dilation=dilation)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (B, C, L) -> (B, d_out, L)
-        return self.conv(F.pad(x, (self.left_padding, 0)))
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (B, C, L), valid: (B, L) -> (B, d_out, L)
+        if self.centred and valid is not None:
+            x = x * valid[:, None, :].to(x.dtype)
+        return self.conv(F.pad(x, self.pads))
 
 
 class AttentionAugmentedConv(nn.Module):
-    """Concatenate a dilated causal convolution (``d_model - d_value`` channels)
+    """Concatenate a dilated convolution (``d_model - d_value`` channels)
     with an evolving attention branch (``d_value`` channels)."""
 
     def __init__(
@@ -40,12 +55,13 @@ class AttentionAugmentedConv(nn.Module):
         kernel_size: int,
         dilation: int,
         evolve: bool,
+        conv_padding: str = "causal",
         **attention_options,
     ) -> None:
         super().__init__()
         if not 0 < d_value < d_model:
             raise ValueError(f"d_value={d_value} must lie strictly between 0 and d_model={d_model}")
-        self.conv = CausalConv1d(d_model, d_model - d_value, kernel_size, dilation)
+        self.conv = DilatedConv1d(d_model, d_model - d_value, kernel_size, dilation, conv_padding)
         self.attention = EvolvingAttention(
             d_model, d_key, d_value, n_heads, evolve=evolve, **attention_options
         )
@@ -54,7 +70,7 @@ class AttentionAugmentedConv(nn.Module):
         self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: (B, L, D)
-        conv_out = self.conv(x.transpose(1, 2)).transpose(1, 2)  # (B, L, D - dv)
+        conv_out = self.conv(x.transpose(1, 2), valid).transpose(1, 2)  # (B, L, D - dv)
         attn_out, logit_map, probs = self.attention(x, valid, prev_map, allowed)  # (B, L, dv)
         return torch.cat([conv_out, attn_out], dim=-1), logit_map, probs
 
@@ -72,7 +88,7 @@ class FeedForward(nn.Sequential):
 
 
 class EADCBlock(nn.Module):
-    """Pre-norm residual block: attention-augmented dilated causal convolution,
+    """Pre-norm residual block: attention-augmented dilated convolution,
     then a feed-forward layer.
 
     ``norm``: "layer" normalises each step on its own, "batch" each channel
@@ -93,12 +109,13 @@ class EADCBlock(nn.Module):
         dropout: float,
         attention_dropout: float = 0.0,
         norm: str = "layer",
+        conv_padding: str = "causal",
         **attention_options,
     ) -> None:
         super().__init__()
         self.norm_mixer = make_norm(norm, d_model)
         self.mixer = AttentionAugmentedConv(
-            d_model, d_key, d_value, n_heads, kernel_size, dilation, evolve,
+            d_model, d_key, d_value, n_heads, kernel_size, dilation, evolve, conv_padding,
             dropout=attention_dropout, **attention_options,
         )
         self.norm_ff = make_norm(norm, d_model)

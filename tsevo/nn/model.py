@@ -96,7 +96,7 @@ class EADCTransformer(nn.Module):
     patch_size : int
         Steps per token of the stem; 1 keeps full resolution.
     stem : {"patch", "conv"}
-        Linear patches of raw steps, or causal convolutions at full
+        Linear patches of raw steps, or convolutions at full
         resolution before the patches (see :mod:`tsevo.nn.stems`).
     n_heads : int
         Attention heads; ``d_key`` and ``d_value`` must divide by it.
@@ -106,7 +106,11 @@ class EADCTransformer(nn.Module):
     d_ff : int
         Hidden width of the feed-forward layers.
     kernel_size : int
-        Kernel of the dilated causal convolutions.
+        Kernel of the dilated convolutions.
+    conv_padding : {"causal", "centred"}
+        Whether the convolutions of the stem and the blocks read only earlier
+        steps (the reference) or as far ahead as behind (see
+        :class:`tsevo.nn.blocks.DilatedConv1d`).
     dropout : float
         Dropout in blocks and head.
     attention_dropout : float
@@ -116,7 +120,7 @@ class EADCTransformer(nn.Module):
     map_conv_weight : float
         Weight of the convolved map (reference ``--alpha``).
     causal : bool
-        Causal attention, matching the causal convolutions.
+        Causal attention: each step attends to itself and earlier steps.
     rel_pos_bias : bool
         Learned relative-position bias in every attention layer.
     norm : {"layer", "batch"}
@@ -146,6 +150,7 @@ class EADCTransformer(nn.Module):
         value_fraction: float = 0.5,
         d_ff: int = 256,
         kernel_size: int = 3,
+        conv_padding: str = "causal",
         dropout: float = 0.1,
         attention_dropout: float = 0.0,
         prev_map_weight: float = 0.3,
@@ -163,13 +168,13 @@ class EADCTransformer(nn.Module):
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
-        self.stem = make_stem(stem, n_channels, d_model, patch_size, norm)
+        self.stem = make_stem(stem, n_channels, d_model, patch_size, norm, conv_padding)
         self.blocks = nn.ModuleList(
             EADCBlock(
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,
                 dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
-                causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm,
+                causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm, conv_padding=conv_padding,
             )
             for i in range(n_blocks)
         )

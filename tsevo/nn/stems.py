@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tsevo.nn.blocks import CausalConv1d
+from tsevo.nn.blocks import DilatedConv1d
 from tsevo.nn.norms import make_norm
 
 
@@ -35,23 +35,26 @@ class PatchStem(nn.Module):
 
 
 class ConvStem(nn.Module):
-    """Causal convolutions at full resolution, then patches of their features.
+    """Convolutions at full resolution, then patches of their features.
 
     A token of the patch stem is a linear map of ``patch_size`` raw values
     (a single value when ``patch_size=1``), so the first attention layer
-    compares points rather than shapes. Here two causal convolutions (kernels
+    compares points rather than shapes. Here two convolutions (kernels
     7 and 5, receptive field 11 steps) first describe the local shape around
     every step, as the early convolutions of Xiao et al. (2021) do for vision
-    transformers, and the patch stem then shortens their output. Causal
-    kernels read only earlier steps, so appended padding changes no real
-    token. ``norm`` as in :func:`tsevo.nn.norms.make_norm`.
+    transformers, and the patch stem then shortens their output.
+    ``conv_padding`` as in :class:`tsevo.nn.blocks.DilatedConv1d`; either way
+    appended padding changes no real token. ``norm`` as in
+    :func:`tsevo.nn.norms.make_norm`.
     """
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer") -> None:
+    def __init__(
+        self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer", conv_padding: str = "causal"
+    ) -> None:
         super().__init__()
-        self.conv1 = CausalConv1d(n_channels, d_model, kernel_size=7, dilation=1)
+        self.conv1 = DilatedConv1d(n_channels, d_model, kernel_size=7, dilation=1, padding=conv_padding)
         self.norm1 = make_norm(norm, d_model)
-        self.conv2 = CausalConv1d(d_model, d_model, kernel_size=5, dilation=1)
+        self.conv2 = DilatedConv1d(d_model, d_model, kernel_size=5, dilation=1, padding=conv_padding)
         self.norm2 = make_norm(norm, d_model)
         self.patch = PatchStem(d_model, d_model, patch_size)
 
@@ -61,23 +64,23 @@ class ConvStem(nn.Module):
         return F.gelu(norm(h.transpose(1, 2), valid)).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]), valid)  # (B, D, L)
-        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]), valid)  # (B, D, L)
+        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :], valid), valid)  # (B, D, L)
+        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :], valid), valid)  # (B, D, L)
         return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
 class ResidualConvBlock(nn.Module):
-    """Three causal convolutions (kernels 8, 5 and 3) with a 1x1 shortcut, as
+    """Three convolutions (kernels 8, 5 and 3) with a 1x1 shortcut, as
     in the residual network of Wang et al. (2017) for time series, with a
     padding-safe norm (:func:`tsevo.nn.norms.make_norm`)."""
 
     KERNELS = (8, 5, 3)
 
-    def __init__(self, d_in: int, d_out: int, norm: str = "layer") -> None:
+    def __init__(self, d_in: int, d_out: int, norm: str = "layer", conv_padding: str = "causal") -> None:
         super().__init__()
         widths = (d_in,) + (d_out,) * len(self.KERNELS)
         self.convs = nn.ModuleList(
-            CausalConv1d(a, b, kernel_size=k, dilation=1)
+            DilatedConv1d(a, b, kernel_size=k, dilation=1, padding=conv_padding)
             for a, b, k in zip(widths[:-1], widths[1:], self.KERNELS, strict=True)
         )
         self.norms = nn.ModuleList(make_norm(norm, d_out) for _ in self.KERNELS)
@@ -103,11 +106,14 @@ class ResidualStem(nn.Module):
     this stem validated below the two-convolution one (``residual_stem.md``),
     so it is an option, not the default."""
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer") -> None:
+    def __init__(
+        self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer", conv_padding: str = "causal"
+    ) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
-            [ResidualConvBlock(n_channels, d_model, norm), ResidualConvBlock(d_model, d_model, norm),
-             ResidualConvBlock(d_model, d_model, norm)]
+            [ResidualConvBlock(n_channels, d_model, norm, conv_padding),
+             ResidualConvBlock(d_model, d_model, norm, conv_padding),
+             ResidualConvBlock(d_model, d_model, norm, conv_padding)]
         )
         self.patch = PatchStem(d_model, d_model, patch_size)
 
@@ -122,8 +128,11 @@ STEM_CLASSES = {"patch": PatchStem, "conv": ConvStem, "residual": ResidualStem}
 STEMS = tuple(STEM_CLASSES)
 
 
-def make_stem(kind: str, n_channels: int, d_model: int, patch_size: int, norm: str = "layer") -> nn.Module:
+def make_stem(
+    kind: str, n_channels: int, d_model: int, patch_size: int, norm: str = "layer", conv_padding: str = "causal"
+) -> nn.Module:
     if kind not in STEM_CLASSES:
         raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
-    normalised = {} if kind == "patch" else {"norm": norm}  # the patch stem has no norm
+    # the patch stem has neither norm nor convolutions at full resolution
+    normalised = {} if kind == "patch" else {"norm": norm, "conv_padding": conv_padding}
     return STEM_CLASSES[kind](n_channels, d_model, patch_size, **normalised)
