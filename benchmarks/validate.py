@@ -74,6 +74,9 @@ CONFIGS: dict[str, dict] = {
     "ema": {"ema_decay": 0.995},
     # convolutions that read as far ahead as behind, as the control's do, in place of causal ones
     "centred": {"conv_padding": "centred"},
+    # the largest value of each feature over the steps, in place of the mean: whether a shape
+    # occurs anywhere, as the Rocket family's max features say (the mean of signed features can cancel)
+    "max_head": {"head": "max"},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
