@@ -175,7 +175,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("conv_padding", "causal", [StrOptions(set(CONV_PADDINGS))], '{"causal", "centred"}', """
        "causal": the convolutions of the stem and the blocks read only the
        current and earlier steps, as in the reference; "centred": as far
-       ahead as behind.""", "network"),
+       ahead as behind, as the residual network's kernels do. Causal by
+       validation inside TRAIN (``benchmarks/results/defaults/centred.md``).""",
+       "network"),
     HP("dropout", 0.0, [_real(0, 1)], "float", """
        Dropout in the blocks and before the output layer. None by default:
        with batch norm it validated higher inside TRAIN on three splits

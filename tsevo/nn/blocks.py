@@ -9,7 +9,6 @@ from torch import nn
 from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.norms import make_norm
 
-
 CONV_PADDINGS = ("causal", "centred")
 
 
