@@ -77,6 +77,9 @@ CONFIGS: dict[str, dict] = {
     # the largest value of each feature over the steps, in place of the mean: whether a shape
     # occurs anywhere, as the Rocket family's max features say (the mean of signed features can cancel)
     "max_head": {"head": "max"},
+    # wider kernels in the blocks' convolution branch (the residual control's reach 8, 5 and 3 steps
+    # per layer; EA-DC's 3 per block, dilated): receptive field 91 tokens instead of 31
+    "kernel7": {"kernel_size": 7},
 }
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
