@@ -27,11 +27,10 @@ def make_model(seed=0, **kw):
 
 
 @pytest.mark.parametrize("head", ["mean", "max", "attention", "flatten"])
-@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("causal, conv_padding", [(False, "causal"), (True, "causal"), (False, "centred")])
 @pytest.mark.parametrize("patch_size", [1, 3])
 @pytest.mark.parametrize("stem", STEMS)
 @pytest.mark.parametrize("norm", NORMS)
-@pytest.mark.parametrize("conv_padding", ["causal", "centred"])
 def test_appending_padding_leaves_logits_unchanged(head, causal, patch_size, stem, norm, conv_padding):
     model = make_model(
         head=head, causal=causal, max_length=L + 7, patch_size=patch_size, stem=stem, norm=norm,
@@ -98,6 +97,11 @@ def test_causal_convolution_reads_only_the_past():
     x2 = x.clone()
     x2[..., 15:] = 0
     torch.testing.assert_close(conv(x)[..., :15], conv(x2)[..., :15])
+
+
+def test_causal_attention_with_centred_convolutions_is_refused():
+    with pytest.raises(ValueError, match="causal=True needs conv_padding='causal'"):
+        make_model(causal=True, conv_padding="centred")
 
 
 @pytest.mark.parametrize("kernel_size, dilation", [(3, 4), (4, 2)])

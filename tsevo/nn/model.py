@@ -95,7 +95,7 @@ class EADCTransformer(nn.Module):
         EA-DC blocks; block ``i`` has dilation ``2**i``.
     patch_size : int
         Steps per token of the stem; 1 keeps full resolution.
-    stem : {"patch", "conv"}
+    stem : {"patch", "conv", "residual"}
         Linear patches of raw steps, or convolutions at full
         resolution before the patches (see :mod:`tsevo.nn.stems`).
     n_heads : int
@@ -121,6 +121,7 @@ class EADCTransformer(nn.Module):
         Weight of the convolved map (reference ``--alpha``).
     causal : bool
         Causal attention: each step attends to itself and earlier steps.
+        Needs ``conv_padding="causal"``, or the convolutions would read ahead.
     rel_pos_bias : bool
         Learned relative-position bias in every attention layer.
     norm : {"layer", "batch"}
@@ -164,6 +165,11 @@ class EADCTransformer(nn.Module):
         checkpoint: bool = False,
     ) -> None:
         super().__init__()
+        if causal and conv_padding != "causal":
+            raise ValueError(
+                f"causal=True needs conv_padding='causal': with conv_padding={conv_padding!r} the "
+                "convolutions read later steps and the network would not be causal"
+            )
         self.checkpoint = checkpoint
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
