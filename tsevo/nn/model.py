@@ -110,7 +110,7 @@ class EADCTransformer(nn.Module):
     conv_padding : {"causal", "centred"}
         Whether the convolutions of the stem and the blocks read only earlier
         steps (the reference) or as far ahead as behind (see
-        :class:`tsevo.nn.blocks.DilatedConv1d`).
+        :class:`tsevo.nn.DilatedConv1d`).
     dropout : float
         Dropout in blocks and head.
     attention_dropout : float

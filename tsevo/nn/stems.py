@@ -43,7 +43,7 @@ class ConvStem(nn.Module):
     7 and 5, receptive field 11 steps) first describe the local shape around
     every step, as the early convolutions of Xiao et al. (2021) do for vision
     transformers, and the patch stem then shortens their output.
-    ``conv_padding`` as in :class:`tsevo.nn.blocks.DilatedConv1d`; either way
+    ``conv_padding`` as in :class:`tsevo.nn.DilatedConv1d`; either way
     appended padding changes no real token. ``norm`` as in
     :func:`tsevo.nn.norms.make_norm`.
     """
