@@ -64,8 +64,9 @@ class ConvStem(nn.Module):
         return F.gelu(norm(h.transpose(1, 2), valid)).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :], valid), valid)  # (B, D, L)
-        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :], valid), valid)  # (B, D, L)
+        # inputs are zeroed at padded steps here, so the convolutions need no mask of their own
+        h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]), valid)  # (B, D, L)
+        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]), valid)  # (B, D, L)
         return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
