@@ -83,9 +83,13 @@ CONFIGS: dict[str, dict] = {
     # the default network with another seed (see SEED_OFFSETS): how far one split's scores move by
     # chance, the yardstick for a one-split comparison with the incumbent
     "reseeded": {},
+    # LayerScale 0.1 on every residual branch of the blocks (CaiT's value for shallow stacks): the
+    # network starts near its stem under the pooling head, a convolutional network like the control
+    "layer_scale": {"layer_scale": 0.1},
+    "layer_scale_reseeded": {"layer_scale": 0.1},
 }
 # name -> added to the network's seed (which is otherwise the split's number)
-SEED_OFFSETS: dict[str, int] = {"reseeded": 1000}
+SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},

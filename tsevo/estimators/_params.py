@@ -182,6 +182,12 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Dropout in the blocks and before the output layer. None by default:
        with batch norm it validated higher inside TRAIN on three splits
        (``benchmarks/results/defaults/bn_no_dropout.md``).""", "network"),
+    HP("layer_scale", None, [_real(0, closed="neither"), None], "float or None", """
+       Starting value of a learned scale per channel on each residual branch
+       of the blocks (LayerScale, Touvron et al. 2021): with a small value
+       the blocks start near the identity, so the network first behaves like
+       its convolutional stem under the pooling head and adds what the blocks
+       learn as far as it helps. None: no scale.""", "network"),
     HP("attention_dropout", 0.0, [_real(0, 1)], "float", "Dropout on the attention probabilities.", "network"),
     HP("prev_map_weight", 0.3, [_real(0, 1, closed="both")], "float", """
        Weight of the previous layer's attention map in the residual mix

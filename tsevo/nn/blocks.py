@@ -86,13 +86,31 @@ class FeedForward(nn.Sequential):
         )
 
 
+class LayerScale(nn.Module):
+    """A learned scale per channel, started at ``init`` (Touvron et al. 2021).
+
+    On a residual branch it lets a block start close to the identity, so a
+    deep stack first behaves like the shallow network beneath it and adds
+    its blocks' contributions only as far as training finds them useful.
+    """
+
+    def __init__(self, d_model: int, init: float) -> None:
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((d_model,), float(init)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (..., D)
+        return x * self.gamma
+
+
 class EADCBlock(nn.Module):
     """Pre-norm residual block: attention-augmented dilated convolution,
     then a feed-forward layer.
 
     ``norm``: "layer" normalises each step on its own, "batch" each channel
     over the real steps of the batch (the reference's BatchNorm without its
-    padded steps); see :mod:`tsevo.nn.norms`.
+    padded steps); see :mod:`tsevo.nn.norms`. ``layer_scale``: the starting
+    value of a :class:`LayerScale` on both residual branches (None: none).
     """
 
     def __init__(
@@ -109,6 +127,7 @@ class EADCBlock(nn.Module):
         attention_dropout: float = 0.0,
         norm: str = "layer",
         conv_padding: str = "causal",
+        layer_scale: float | None = None,
         **attention_options,
     ) -> None:
         super().__init__()
@@ -120,13 +139,17 @@ class EADCBlock(nn.Module):
         self.norm_ff = make_norm(norm, d_model)
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.dropout = nn.Dropout(dropout)
+        self.scale_mixer, self.scale_ff = (
+            (nn.Identity(), nn.Identity()) if layer_scale is None
+            else (LayerScale(d_model, layer_scale), LayerScale(d_model, layer_scale))
+        )
 
     def forward(
         self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: (B, L, D), valid: (B, L); allowed: the shared map mask (see EvolvingAttention.forward)
         mixed, logit_map, probs = self.mixer(self.norm_mixer(x, valid), valid, prev_map, allowed)
-        x = x + self.dropout(mixed)
-        x = x + self.dropout(self.ff(self.norm_ff(x, valid)))
+        x = x + self.dropout(self.scale_mixer(mixed))
+        x = x + self.dropout(self.scale_ff(self.ff(self.norm_ff(x, valid))))
         # keep padded steps at zero so nothing grows there from block to block
         return x * valid[..., None], logit_map, probs

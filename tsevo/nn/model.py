@@ -132,6 +132,9 @@ class EADCTransformer(nn.Module):
         Masked pooling over steps, or the reference's flatten head.
     max_length : int or None
         Length the flatten head is built for; required for ``head="flatten"``.
+    layer_scale : float or None
+        Starting value of a learned per-channel scale on every residual
+        branch of the blocks (LayerScale); None: no scale.
     checkpoint : bool
         Recompute each block in the backward pass instead of keeping its
         activations (the ``B * H * T * T`` attention maps above all): less
@@ -162,6 +165,7 @@ class EADCTransformer(nn.Module):
         head: str = "mean",
         max_length: int | None = None,
         fast_maps: bool = True,
+        layer_scale: float | None = None,
         checkpoint: bool = False,
     ) -> None:
         super().__init__()
@@ -181,6 +185,7 @@ class EADCTransformer(nn.Module):
                 dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
                 causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm, conv_padding=conv_padding,
+                layer_scale=layer_scale,
             )
             for i in range(n_blocks)
         )
