@@ -183,8 +183,47 @@ def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:
     return {name: found[name] for name in names.split(",")}
 
 
-def write_markdown(csv_path: Path, command: str, configs: list[str]) -> None:
-    """Summary and per-problem table of ``configs`` (the first is the baseline of wins/ties/losses)."""
+def seed_matched(table, pairs: list[tuple[str, str]], lower_is_better: bool) -> list[str]:
+    """Markdown lines comparing candidates with incumbents run on the same seeds.
+
+    ``pairs``: (candidate, incumbent) configurations that share a seed each
+    (e.g. ``layer_scale`` with ``bn_no_dropout``, ``layer_scale_reseeded``
+    with ``reseeded``). On the problems where every pair finished, each
+    problem's score is averaged over the seeds before wins are counted, so
+    one seed's luck counts for half.
+    """
+    import pandas as pd
+
+    from tsevo.benchmark._report import markdown_table
+
+    names = [name for pair in pairs for name in pair]
+    missing = [name for name in names if name not in table]
+    if missing:
+        return [f"Seed-matched comparison: no rows yet for {', '.join(missing)}."]
+    both = table[names].dropna()
+    sign = -1 if lower_is_better else 1  # so that a larger signed score is always better
+
+    def wins_ties_losses(candidate, incumbent) -> str:
+        delta = sign * (candidate - incumbent)
+        return f"{(delta > 0).sum()}/{(delta == 0).sum()}/{(delta < 0).sum()}"
+
+    rows = [{"seeds": f"{c} vs {i}", "candidate": both[c].mean(), "incumbent": both[i].mean(),
+             "wins/ties/losses": wins_ties_losses(both[c], both[i])} for c, i in pairs]
+    candidate = both[[c for c, _ in pairs]].mean(axis=1)
+    incumbent = both[[i for _, i in pairs]].mean(axis=1)
+    rows.append({"seeds": "mean over seeds", "candidate": candidate.mean(), "incumbent": incumbent.mean(),
+                 "wins/ties/losses": wins_ties_losses(candidate, incumbent)})
+    return [
+        f"Seed-matched comparison on the {len(both)} problems where every pair finished "
+        "(wins of the candidate; the last row averages each problem over the seeds first):", "",
+        *markdown_table(pd.DataFrame(rows)),
+    ]
+
+
+def write_markdown(csv_path: Path, command: str, configs: list[str],
+                   pairs: list[tuple[str, str]] | None = None) -> None:
+    """Summary and per-problem table of ``configs`` (the first is the baseline of wins/ties/losses),
+    and the seed-matched comparison of ``pairs`` (see :func:`seed_matched`) when given."""
     import pandas as pd
 
     from tsevo.benchmark._report import markdown_table
@@ -219,6 +258,8 @@ def write_markdown(csv_path: Path, command: str, configs: list[str]) -> None:
         *markdown_table(summary), "", f"{metric.replace('_', ' ')} per problem (mean over splits):", "",
         *markdown_table(table.reset_index()),
     ]
+    if pairs:
+        lines += ["", *seed_matched(table, pairs, lower_is_better)]
     csv_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
@@ -235,7 +276,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--task", choices=["classification", "regression"], default="classification")
+    parser.add_argument("--pairs", default="",
+                        help="CANDIDATE:INCUMBENT,... configurations run on the same seeds, compared seed by seed")
     args = parser.parse_args()
+    pairs = [tuple(pair.split(":")) for pair in args.pairs.split(",") if pair]
     from joblib import Parallel, delayed
 
     out = Path(args.output)
@@ -259,7 +303,7 @@ def main() -> None:
                 writer.writeheader()
             writer.writerow(row)
         print({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
-    write_markdown(out, "python benchmarks/validate.py " + " ".join(sys.argv[1:]), args.configs.split(","))
+    write_markdown(out, "python benchmarks/validate.py " + " ".join(sys.argv[1:]), args.configs.split(","), pairs)
 
 
 if __name__ == "__main__":
