@@ -187,7 +187,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        of the blocks (LayerScale, Touvron et al. 2021): with a small value
        the blocks start near the identity, so the network first behaves like
        its convolutional stem under the pooling head and adds what the blocks
-       learn as far as it helps. None: no scale.""", "network"),
+       learn as far as it helps. None: no scale. Off by default: 0.1 validated
+       lower inside TRAIN over two seeds
+       (``benchmarks/results/defaults/layer_scale.md``).""", "network"),
     HP("attention_dropout", 0.0, [_real(0, 1)], "float", "Dropout on the attention probabilities.", "network"),
     HP("prev_map_weight", 0.3, [_real(0, 1, closed="both")], "float", """
        Weight of the previous layer's attention map in the residual mix
