@@ -135,11 +135,11 @@ def test_layer_scale_starts_the_blocks_near_the_identity_and_is_learned():
     x = torch.randn(4, C, L)
     valid = torch.ones(4, L, dtype=torch.bool)
     model = make_model(layer_scale=1e-6)
-    seen = {}  # what enters the first block and what leaves the last
-    model.blocks[0].register_forward_pre_hook(lambda block, args: seen.setdefault("in", args[0]))
-    model.blocks[-1].register_forward_hook(lambda block, args, out: seen.setdefault("out", out[0]))
+    seen = {}  # what enters the first block and what leaves the last (the hooks return None: no change)
+    model.blocks[0].register_forward_pre_hook(lambda block, args: seen.update(into=args[0]))
+    model.blocks[-1].register_forward_hook(lambda block, args, out: seen.update(out=out[0]))
     model(x, valid)
-    torch.testing.assert_close(seen["out"], seen["in"], atol=1e-4, rtol=0)  # each branch is scaled by 1e-6
+    torch.testing.assert_close(seen["out"], seen["into"], atol=1e-4, rtol=0)  # each branch is scaled by 1e-6
     model.train()
     model(x, valid).logsumexp(1).sum().backward()
     gammas = [p for n, p in model.named_parameters() if n.endswith("gamma")]
