@@ -52,6 +52,10 @@ CONFIGS: dict[str, dict] = {
     # the default estimator, inputs, loop and schedule with a plain ResNet in place of the network
     # (controls.py): tells a fault of the EA-DC block and stem from a fault of the training
     "resnet_control": {},
+    # the control with EA-DC's patching (controls.py): one residual block at full resolution, then
+    # patches of the same auto size as EA-DC's, then two blocks on at most 128 tokens; tells whether
+    # the patching or the blocks hold EA-DC below the control on long series
+    "resnet_control_patched": {},
     # three residual blocks of causal convolutions as the stem, in place of two convolutions
     "residual_stem": {"stem": "residual"},
     # one attention channel per head (8 of 64): the blocks are nearly all dilated convolution; tells
@@ -101,6 +105,7 @@ PATCHES: dict[str, list[tuple[str, str, object]]] = {
     "no_abs_pos": [("tsevo.nn.model", "sinusoidal_positions",
                     lambda length, d_model, device: __import__("torch").zeros(length, d_model, device=device))],
     "resnet_control": [("tsevo.estimators._base", "EADCTransformer", "controls:ResNetControl")],
+    "resnet_control_patched": [("tsevo.estimators._base", "EADCTransformer", "controls:PatchedResNetControl")],
     "tokens256": [("tsevo.estimators._base", "AUTO_MAX_TOKENS", 256)],
 }
 
