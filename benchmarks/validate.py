@@ -91,6 +91,10 @@ CONFIGS: dict[str, dict] = {
     # network starts near its stem under the pooling head, a convolutional network like the control
     "layer_scale": {"layer_scale": 0.1},
     "layer_scale_reseeded": {"layer_scale": 0.1},
+    # half the EA-DC blocks (dilations 1 and 2): the patched control (one residual block at full
+    # resolution, patches, two blocks on tokens) keeps the control's lead, so the gap lies in the
+    # blocks; whether two of them do as well as four says whether the later blocks add anything
+    "blocks2": {"n_blocks": 2},
 }
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000}
