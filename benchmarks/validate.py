@@ -95,9 +95,13 @@ CONFIGS: dict[str, dict] = {
     # resolution, patches, two blocks on tokens) keeps the control's lead, so the gap lies in the
     # blocks; whether two of them do as well as four says whether the later blocks add anything
     "blocks2": {"n_blocks": 2},
+    # batch norm after each residual sum, as the reference's lineage (Zerveas et al. 2021) and the
+    # residual control place it, in place of before each branch
+    "post_norm": {"norm_placement": "post"},
+    "post_norm_reseeded": {"norm_placement": "post"},
 }
 # name -> added to the network's seed (which is otherwise the split's number)
-SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000}
+SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},

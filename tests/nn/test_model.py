@@ -147,6 +147,30 @@ def test_layer_scale_starts_the_blocks_near_the_identity_and_is_learned():
     assert all(g.grad.abs().sum() > 0 for g in gammas)
 
 
+@pytest.mark.parametrize("norm", NORMS)
+def test_post_norm_blocks_normalise_the_stream_and_ignore_padding(norm):
+    model = make_model(norm=norm, norm_placement="post", patch_size=3)
+    assert model.norm is None  # the last block already ends with a norm
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    x_pad = torch.cat([x, 50 * torch.randn(2, C, 7)], dim=-1)
+    valid_pad = torch.cat([valid, torch.zeros(2, 7, dtype=torch.bool)], dim=1)
+    torch.testing.assert_close(model(x_pad, valid_pad), model(x, valid), atol=1e-5, rtol=1e-5)
+    model.train()
+    features, _ = model.forward_features(3 * torch.randn(8, C, L), torch.ones(8, L, dtype=torch.bool))
+    # in training, batch norm standardises each channel over the batch, LayerNorm each step over channels
+    axes = (0, 1) if norm == "batch" else -1
+    torch.testing.assert_close(features.mean(axes), torch.zeros_like(features.mean(axes)), atol=1e-4, rtol=0)
+    torch.testing.assert_close(features.var(axes, unbiased=False), torch.ones_like(features.var(axes)),
+                               atol=1e-2, rtol=0)
+    model(x, valid).logsumexp(1).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_unknown_norm_placement_is_refused():
+    with pytest.raises(ValueError, match="norm placement"):
+        make_model(norm_placement="middle")
+
+
 def test_the_map_reaches_the_next_layer():
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)

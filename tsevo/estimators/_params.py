@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from tsevo.nn import CONV_PADDINGS, HEADS, NORMS, STEMS
+from tsevo.nn import CONV_PADDINGS, HEADS, NORM_PLACEMENTS, NORMS, STEMS
 from tsevo.training.loop import OPTIMIZERS
 
 DESTINATIONS = ("network", "training", "estimator")
@@ -212,6 +212,11 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        no dropout) by validation inside TRAIN on three splits
        (``benchmarks/results/defaults/bn_no_dropout.md``). Batched ensemble
        members then match separate fits closely rather than exactly.""", "network"),
+    HP("norm_placement", "pre", [StrOptions(set(NORM_PLACEMENTS))], '{"pre", "post"}', """
+       Where the blocks normalise: the input of each branch, leaving the
+       residual stream unnormalised ("pre"), or the stream after each
+       residual sum ("post"), as the batch-norm transformer of Zerveas et al.
+       (2021) that the reference code descends from does.""", "network"),
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),

@@ -10,6 +10,7 @@ from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.norms import make_norm
 
 CONV_PADDINGS = ("causal", "centred")
+NORM_PLACEMENTS = ("pre", "post")
 
 
 class DilatedConv1d(nn.Module):
@@ -104,8 +105,14 @@ class LayerScale(nn.Module):
 
 
 class EADCBlock(nn.Module):
-    """Pre-norm residual block: attention-augmented dilated convolution,
-    then a feed-forward layer.
+    """Residual block: attention-augmented dilated convolution, then a
+    feed-forward layer.
+
+    ``norm_placement="pre"`` normalises the input of each branch and leaves
+    the residual stream unnormalised (Xiong et al. 2020); ``"post"``
+    normalises the stream after each residual sum, as the transformer of
+    Zerveas et al. (2021) that the reference code descends from does, and
+    as a residual convolutional network normalises after its convolutions.
 
     ``norm``: "layer" normalises each step on its own, "batch" each channel
     over the real steps of the batch (the reference's BatchNorm without its
@@ -128,9 +135,13 @@ class EADCBlock(nn.Module):
         norm: str = "layer",
         conv_padding: str = "causal",
         layer_scale: float | None = None,
+        norm_placement: str = "pre",
         **attention_options,
     ) -> None:
         super().__init__()
+        if norm_placement not in NORM_PLACEMENTS:
+            raise ValueError(f"unknown norm placement {norm_placement!r}; choose from {NORM_PLACEMENTS}")
+        self.post_norm = norm_placement == "post"
         self.norm_mixer = make_norm(norm, d_model)
         self.mixer = AttentionAugmentedConv(
             d_model, d_key, d_value, n_heads, kernel_size, dilation, evolve, conv_padding,
@@ -148,6 +159,11 @@ class EADCBlock(nn.Module):
         self, x: torch.Tensor, valid: torch.Tensor, prev_map: torch.Tensor | None, allowed="compute"
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: (B, L, D), valid: (B, L); allowed: the shared map mask (see EvolvingAttention.forward)
+        if self.post_norm:
+            mixed, logit_map, probs = self.mixer(x, valid, prev_map, allowed)
+            x = self.norm_mixer(x + self.dropout(self.scale_mixer(mixed)), valid)
+            x = self.norm_ff(x + self.dropout(self.scale_ff(self.ff(x))), valid)
+            return x * valid[..., None], logit_map, probs
         mixed, logit_map, probs = self.mixer(self.norm_mixer(x, valid), valid, prev_map, allowed)
         x = x + self.dropout(self.scale_mixer(mixed))
         x = x + self.dropout(self.scale_ff(self.ff(self.norm_ff(x, valid))))

@@ -128,6 +128,11 @@ class EADCTransformer(nn.Module):
         Normalisation in the stem, the blocks and after them: LayerNorm per
         step, or batch norm per channel over the real steps of the batch
         (see :mod:`tsevo.nn.norms`).
+    norm_placement : {"pre", "post"}
+        Where the blocks normalise: the input of each branch, with one more
+        norm after the last block ("pre"), or the residual stream after each
+        sum ("post", the arrangement of the reference's lineage); see
+        :class:`tsevo.nn.EADCBlock`.
     head : {"mean", "max", "attention", "flatten"}
         Masked pooling over steps, or the reference's flatten head.
     max_length : int or None
@@ -162,6 +167,7 @@ class EADCTransformer(nn.Module):
         causal: bool = False,
         rel_pos_bias: bool = True,
         norm: str = "layer",
+        norm_placement: str = "pre",
         head: str = "mean",
         max_length: int | None = None,
         fast_maps: bool = True,
@@ -185,11 +191,12 @@ class EADCTransformer(nn.Module):
                 dilation=2**i, evolve=i > 0, dropout=dropout, attention_dropout=attention_dropout,
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
                 causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm, conv_padding=conv_padding,
-                layer_scale=layer_scale,
+                layer_scale=layer_scale, norm_placement=norm_placement,
             )
             for i in range(n_blocks)
         )
-        self.norm = make_norm(norm, d_model)
+        # a post-norm stack ends normalised; a pre-norm one needs a last norm on its stream
+        self.norm = make_norm(norm, d_model) if norm_placement == "pre" else None
         if head == "flatten":
             if max_length is None:
                 raise ValueError("head='flatten' needs max_length")
@@ -229,7 +236,7 @@ class EADCTransformer(nn.Module):
                 h, prev_map, probs = block(h, valid, prev_map, allowed)
             if maps is not None:
                 maps.record(index, prev_map, probs)
-        return self.norm(h, valid), valid
+        return (h if self.norm is None else self.norm(h, valid)), valid
 
     def forward_head(
         self, h: torch.Tensor, valid: torch.Tensor, pre_logits: bool = False
