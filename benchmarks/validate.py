@@ -91,9 +91,8 @@ CONFIGS: dict[str, dict] = {
     # network starts near its stem under the pooling head, a convolutional network like the control
     "layer_scale": {"layer_scale": 0.1},
     "layer_scale_reseeded": {"layer_scale": 0.1},
-    # half the EA-DC blocks (dilations 1 and 2): the patched control (one residual block at full
-    # resolution, patches, two blocks on tokens) keeps the control's lead, so the gap lies in the
-    # blocks; whether two of them do as well as four says whether the later blocks add anything
+    # half the EA-DC blocks (dilations 1 and 2): whether the later blocks add anything, since part
+    # of the gap to the control lies in the blocks (control_patched.md: patching costs the other part)
     "blocks2": {"n_blocks": 2},
     # batch norm after each residual sum, as the reference's lineage (Zerveas et al. 2021) and the
     # residual control place it, in place of before each branch
