@@ -98,9 +98,15 @@ CONFIGS: dict[str, dict] = {
     # residual control place it, in place of before each branch
     "post_norm": {"norm_placement": "post"},
     "post_norm_reseeded": {"norm_placement": "post"},
+    # each channel's largest value over a patch, then a linear map, in place of a linear map of the
+    # whole patch: a shape counts wherever in its patch it occurs (control_patched.md: the strided
+    # linear patch costs the residual control about half of its lead on long series)
+    "patch_max": {"patch_embedding": "max"},
+    "patch_max_reseeded": {"patch_embedding": "max"},
 }
 # name -> added to the network's seed (which is otherwise the split's number)
-SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000}
+SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
+                                 "patch_max_reseeded": 1000}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},

@@ -5,7 +5,7 @@ import torch
 
 from tsevo.nn import NORMS, AttentionMaps, EADCTransformer
 from tsevo.nn.blocks import DilatedConv1d
-from tsevo.nn.stems import STEMS
+from tsevo.nn.stems import STEMS, PatchStem
 
 C, L = 3, 20
 SMALL = dict(d_model=16, n_blocks=3, n_heads=2, d_ff=32, dropout=0.0)
@@ -169,6 +169,44 @@ def test_post_norm_blocks_normalise_the_stream_and_ignore_padding(norm):
 def test_unknown_norm_placement_is_refused():
     with pytest.raises(ValueError, match="norm placement"):
         make_model(norm_placement="middle")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_max_patch_embedding_ignores_padding_and_trains(stem):
+    model = make_model(stem=stem, patch_size=3, patch_embedding="max")
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    # 20 steps make a last patch of two real steps; the padding fills it and adds two more patches
+    x_pad = torch.cat([x, 50 * torch.randn(2, C, 7)], dim=-1)
+    valid_pad = torch.cat([valid, torch.zeros(2, 7, dtype=torch.bool)], dim=1)
+    torch.testing.assert_close(model(x_pad, valid_pad), model(x, valid), atol=1e-5, rtol=1e-5)
+    model.train()
+    loss = model(x_pad, valid_pad).logsumexp(1).sum()
+    assert torch.isfinite(loss)
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_max_patch_token_does_not_move_when_its_peak_moves_within_the_patch():
+    stem = PatchStem(n_channels=2, d_model=8, patch_size=4, embedding="max")
+    x = torch.zeros(1, 2, 12)
+    valid = torch.ones(1, 12, dtype=torch.bool)
+    early, late = x.clone(), x.clone()
+    early[0, 0, 4], late[0, 0, 7] = 3.0, 3.0  # the same peak at the first and the last step of patch 1
+    torch.testing.assert_close(stem(early, valid)[0], stem(late, valid)[0])
+    linear = PatchStem(n_channels=2, d_model=8, patch_size=4, embedding="linear")
+    assert not torch.allclose(linear(early, valid)[0], linear(late, valid)[0])
+
+
+def test_patch_embeddings_agree_without_patches():
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    torch.testing.assert_close(
+        make_model(patch_size=1, patch_embedding="max")(x, valid), make_model(patch_size=1)(x, valid)
+    )
+
+
+def test_unknown_patch_embedding_is_refused():
+    with pytest.raises(ValueError, match="patch embedding"):
+        make_model(patch_size=2, patch_embedding="mean")
 
 
 def test_the_map_reaches_the_next_layer():

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from tsevo.nn import CONV_PADDINGS, HEADS, NORM_PLACEMENTS, NORMS, STEMS
+from tsevo.nn import CONV_PADDINGS, HEADS, NORM_PLACEMENTS, NORMS, PATCH_EMBEDDINGS, STEMS
 from tsevo.training.loop import OPTIMIZERS
 
 DESTINATIONS = ("network", "training", "estimator")
@@ -124,6 +124,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        with the square of the number of tokens, so "auto" picks the smallest
        patch that keeps the longest training series at most 128 tokens (1 for
        series up to 128 steps). 1 keeps full resolution.""", "estimator"),
+    HP("patch_embedding", "linear", [StrOptions(set(PATCH_EMBEDDINGS))], '{"linear", "max"}', """
+       How the stem turns a patch of ``patch_size`` steps into a token:
+       "linear" maps all its values (a strided convolution, as the patch
+       embeddings of vision transformers); "max" keeps each channel's largest
+       value over the patch's steps and maps those, so that a local shape
+       counts wherever in the patch it occurs, as the pooling layers of
+       convolutional networks allow. The same for ``patch_size=1``.""", "network"),
     HP("deviation_channels", True, ["boolean"], "bool", """
        Give the network, beside each standardised channel, the channel's
        deviation from the mean series of the training cases (their average

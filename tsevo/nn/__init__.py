@@ -5,13 +5,14 @@ from tsevo.nn.blocks import CONV_PADDINGS, NORM_PLACEMENTS, AttentionAugmentedCo
 from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
 from tsevo.nn.model import AttentionMaps, EADCTransformer
 from tsevo.nn.norms import NORMS, MaskedBatchNorm
-from tsevo.nn.stems import STEMS, ConvStem, PatchStem
+from tsevo.nn.stems import PATCH_EMBEDDINGS, STEMS, ConvStem, PatchStem
 
 __all__ = [
     "CONV_PADDINGS",
     "HEADS",
     "NORMS",
     "NORM_PLACEMENTS",
+    "PATCH_EMBEDDINGS",
     "POOLING_HEADS",
     "STEMS",
     "AttentionAugmentedConv",

@@ -95,6 +95,10 @@ class EADCTransformer(nn.Module):
         EA-DC blocks; block ``i`` has dilation ``2**i``.
     patch_size : int
         Steps per token of the stem; 1 keeps full resolution.
+    patch_embedding : {"linear", "max"}
+        How the stem turns a patch into a token: a linear map of all its
+        steps, or of each channel's largest value over its steps (see
+        :class:`tsevo.nn.PatchStem`).
     stem : {"patch", "conv", "residual"}
         Linear patches of raw steps, or convolutions at full
         resolution before the patches (see :mod:`tsevo.nn.stems`).
@@ -153,6 +157,7 @@ class EADCTransformer(nn.Module):
         d_model: int = 64,
         n_blocks: int = 4,
         patch_size: int = 1,
+        patch_embedding: str = "linear",
         stem: str = "patch",
         n_heads: int = 8,
         key_fraction: float = 0.5,
@@ -184,7 +189,7 @@ class EADCTransformer(nn.Module):
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
-        self.stem = make_stem(stem, n_channels, d_model, patch_size, norm, conv_padding)
+        self.stem = make_stem(stem, n_channels, d_model, patch_size, norm, conv_padding, patch_embedding)
         self.blocks = nn.ModuleList(
             EADCBlock(
                 d_model, d_key, d_value, n_heads, d_ff, kernel_size,

@@ -9,6 +9,8 @@ from torch import nn
 from tsevo.nn.blocks import DilatedConv1d
 from tsevo.nn.norms import make_norm
 
+PATCH_EMBEDDINGS = ("linear", "max")
+
 
 class PatchStem(nn.Module):
     """Embed non-overlapping patches of ``patch_size`` steps: ``(B, C, L)`` -> ``(B, ceil(L/p), D)``.
@@ -16,22 +18,42 @@ class PatchStem(nn.Module):
     With ``patch_size=1`` this is the reference's per-step linear projection.
     Larger patches shorten the sequence that attention sees, which cuts the
     quadratic cost of the maps by ``patch_size**2``. A patch is real when its
-    first step is real; padded steps inside it are zeroed first, so appended
+    first step is real; padded steps inside it never change it, so appended
     padding never changes a real patch.
+
+    ``embedding="linear"`` maps the patch's ``p * C`` values to a token (a
+    strided convolution): a feature that moves by one step within its patch
+    meets other weights. ``embedding="max"`` keeps each channel's largest
+    value over the patch's real steps and maps those ``C`` values to a token,
+    so a feature counts wherever in the patch it occurs, as the pooling
+    layers of convolutional networks let it. Both are the same map for
+    ``patch_size=1``.
     """
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1) -> None:
+    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, embedding: str = "linear") -> None:
         super().__init__()
+        if embedding not in PATCH_EMBEDDINGS:
+            raise ValueError(f"unknown patch embedding {embedding!r}; choose from {PATCH_EMBEDDINGS}")
         self.patch_size = patch_size
-        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=patch_size, stride=patch_size)
+        self.embedding = embedding
+        kernel = patch_size if embedding == "linear" else 1
+        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=kernel, stride=kernel)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = x * valid[:, None, :]
-        remainder = -x.shape[-1] % self.patch_size
-        if remainder:
-            x = F.pad(x, (0, remainder))
+        if self.embedding == "max" and self.patch_size > 1:
+            x = self._max_over_patches(x, valid)  # (B, C, L / p)
+        else:
+            x = F.pad(x * valid[:, None, :], (0, -x.shape[-1] % self.patch_size))
         tokens = self.proj(x).transpose(1, 2)  # (B, L / p, D)
         return tokens, valid[:, :: self.patch_size]
+
+    def _max_over_patches(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        # padded steps hold -inf so that they never win; a patch with no real step is zeroed
+        # afterwards (it is an invalid token), which keeps infinities out of every later sum
+        x = x.masked_fill(~valid[:, None, :], float("-inf"))
+        x = F.pad(x, (0, -x.shape[-1] % self.patch_size), value=float("-inf"))
+        pooled = F.max_pool1d(x, kernel_size=self.patch_size, stride=self.patch_size)  # (B, C, L / p)
+        return pooled.masked_fill(pooled == float("-inf"), 0.0)
 
 
 class ConvStem(nn.Module):
@@ -49,14 +71,20 @@ class ConvStem(nn.Module):
     """
 
     def __init__(
-        self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer", conv_padding: str = "causal"
+        self,
+        n_channels: int,
+        d_model: int,
+        patch_size: int = 1,
+        norm: str = "layer",
+        conv_padding: str = "causal",
+        patch_embedding: str = "linear",
     ) -> None:
         super().__init__()
         self.conv1 = DilatedConv1d(n_channels, d_model, kernel_size=7, dilation=1, padding=conv_padding)
         self.norm1 = make_norm(norm, d_model)
         self.conv2 = DilatedConv1d(d_model, d_model, kernel_size=5, dilation=1, padding=conv_padding)
         self.norm2 = make_norm(norm, d_model)
-        self.patch = PatchStem(d_model, d_model, patch_size)
+        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding)
 
     @staticmethod
     def _norm_act(norm: nn.Module, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -108,7 +136,13 @@ class ResidualStem(nn.Module):
     so it is an option, not the default."""
 
     def __init__(
-        self, n_channels: int, d_model: int, patch_size: int = 1, norm: str = "layer", conv_padding: str = "causal"
+        self,
+        n_channels: int,
+        d_model: int,
+        patch_size: int = 1,
+        norm: str = "layer",
+        conv_padding: str = "causal",
+        patch_embedding: str = "linear",
     ) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(
@@ -116,7 +150,7 @@ class ResidualStem(nn.Module):
              ResidualConvBlock(d_model, d_model, norm, conv_padding),
              ResidualConvBlock(d_model, d_model, norm, conv_padding)]
         )
-        self.patch = PatchStem(d_model, d_model, patch_size)
+        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = x
@@ -130,10 +164,16 @@ STEMS = tuple(STEM_CLASSES)
 
 
 def make_stem(
-    kind: str, n_channels: int, d_model: int, patch_size: int, norm: str = "layer", conv_padding: str = "causal"
+    kind: str,
+    n_channels: int,
+    d_model: int,
+    patch_size: int,
+    norm: str = "layer",
+    conv_padding: str = "causal",
+    patch_embedding: str = "linear",
 ) -> nn.Module:
     if kind not in STEM_CLASSES:
         raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
-    # the patch stem has neither norm nor convolutions at full resolution
-    normalised = {} if kind == "patch" else {"norm": norm, "conv_padding": conv_padding}
-    return STEM_CLASSES[kind](n_channels, d_model, patch_size, **normalised)
+    if kind == "patch":  # neither norm nor convolutions at full resolution
+        return PatchStem(n_channels, d_model, patch_size, patch_embedding)
+    return STEM_CLASSES[kind](n_channels, d_model, patch_size, norm, conv_padding, patch_embedding)
