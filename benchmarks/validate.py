@@ -226,16 +226,32 @@ def seed_matched(table, pairs: list[tuple[str, str]], lower_is_better: bool) -> 
         return f"{(delta > 0).sum()}/{(delta == 0).sum()}/{(delta < 0).sum()}"
 
     rows = [{"seeds": f"{c} vs {i}", "candidate": both[c].mean(), "incumbent": both[i].mean(),
-             "wins/ties/losses": wins_ties_losses(both[c], both[i])} for c, i in pairs]
+             "wins/ties/losses": wins_ties_losses(both[c], both[i]), "signed-rank p": ""} for c, i in pairs]
     candidate = both[[c for c, _ in pairs]].mean(axis=1)
     incumbent = both[[i for _, i in pairs]].mean(axis=1)
     rows.append({"seeds": "mean over seeds", "candidate": candidate.mean(), "incumbent": incumbent.mean(),
-                 "wins/ties/losses": wins_ties_losses(candidate, incumbent)})
-    return [
+                 "wins/ties/losses": wins_ties_losses(candidate, incumbent),
+                 "signed-rank p": signed_rank_p(candidate - incumbent)})
+    lines = [
         f"Seed-matched comparison on the {len(both)} problems where every pair finished "
-        "(wins of the candidate; the last row averages each problem over the seeds first):", "",
+        "(wins of the candidate; the last row averages each problem over the seeds first, and gives the "
+        "two-sided p-value of Wilcoxon's signed-rank test of its differences, ties left out):", "",
         *markdown_table(pd.DataFrame(rows)),
     ]
+    if len(pairs) > 1:  # the yardstick: how far the incumbent moves when only its seed changes
+        first, second = both[pairs[0][1]], both[pairs[1][1]]
+        lines += ["", f"The incumbent's own seeds ({pairs[0][1]}, {pairs[1][1]}) differ by "
+                      f"{(first - second).abs().mean():.3f} per problem on average (mean absolute difference) "
+                      f"and by {abs(first.mean() - second.mean()):.3f} in mean."]
+    return lines
+
+
+def signed_rank_p(differences) -> str:
+    """Two-sided p-value of Wilcoxon's signed-rank test, or a dash when every difference is zero."""
+    from scipy.stats import wilcoxon
+
+    nonzero = differences[differences != 0]
+    return "-" if nonzero.empty else f"{wilcoxon(nonzero).pvalue:.2f}"
 
 
 def write_markdown(csv_path: Path, command: str, configs: list[str],
