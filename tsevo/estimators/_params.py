@@ -130,7 +130,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        embeddings of vision transformers); "max" keeps each channel's largest
        value over the patch's steps and maps those, so that a local shape
        counts wherever in the patch it occurs, as the pooling layers of
-       convolutional networks allow. The same for ``patch_size=1``.""", "network"),
+       convolutional networks allow. The same for ``patch_size=1``. "linear"
+       by validation inside TRAIN: "max" gained on one seed and not on the
+       other (``benchmarks/results/defaults/patch_max.md``).""", "network"),
     HP("deviation_channels", True, ["boolean"], "bool", """
        Give the network, beside each standardised channel, the channel's
        deviation from the mean series of the training cases (their average
