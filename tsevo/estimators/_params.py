@@ -225,7 +225,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Where the blocks normalise: the input of each branch, leaving the
        residual stream unnormalised ("pre"), or the stream after each
        residual sum ("post"), as the batch-norm transformer of Zerveas et al.
-       (2021) that the reference code descends from does.""", "network"),
+       (2021) that the reference code descends from does. "pre" by validation
+       inside TRAIN over two seeds (``benchmarks/results/defaults/post_norm.md``).""",
+       "network"),
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),
