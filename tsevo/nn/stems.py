@@ -43,7 +43,10 @@ class PatchStem(nn.Module):
         if self.embedding == "max" and self.patch_size > 1:
             x = self._max_over_patches(x, valid)  # (B, C, L / p)
         else:
-            x = F.pad(x * valid[:, None, :], (0, -x.shape[-1] % self.patch_size))
+            x = x * valid[:, None, :]
+            remainder = -x.shape[-1] % self.patch_size
+            if remainder:  # no copy when the length divides
+                x = F.pad(x, (0, remainder))
         tokens = self.proj(x).transpose(1, 2)  # (B, L / p, D)
         return tokens, valid[:, :: self.patch_size]
 
