@@ -30,6 +30,8 @@ TAGS = {
     "algorithm_type": "deeplearning",
     "python_dependencies": "torch",
 }
+# the ensembles' n_jobs trains networks in worker processes (aeon's name for an n_jobs parameter)
+THREADED_TAGS = {**TAGS, "capability:multithreading": True}
 
 
 class AeonFace(BaseClassifier):
@@ -89,6 +91,7 @@ class EADCEnsembleClassifier(CoreDelegate, AeonFace):
     """
 
     _core = CoreEnsemble
+    _tags = THREADED_TAGS
 
 
 class EADCHybridClassifier(CoreDelegate, AeonFace):
@@ -105,6 +108,7 @@ class EADCHybridClassifier(CoreDelegate, AeonFace):
     """
 
     _core = CoreHybrid
+    _tags = THREADED_TAGS
 
 
 class EADCTransformerRegressor(NetworkDelegate, AeonRegressorFace):
@@ -135,3 +139,4 @@ class EADCEnsembleRegressor(CoreDelegate, AeonRegressorFace):
     """
 
     _core = CoreEnsembleRegressor
+    _tags = THREADED_TAGS

@@ -4,7 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.estimator_checks import check_estimator
 
 from tests.conftest import BATCH_NORM_XFAILS, FAST
@@ -41,6 +43,40 @@ def test_ensemble_ctrl_c_keeps_the_members_finished(small_motions, monkeypatch):
         ensemble.fit(X, y)
     assert len(ensemble.estimators_) == 1 and ensemble.interrupted_
     assert ensemble.predict_proba(X_test).shape == (len(X_test), 4)
+
+
+@pytest.mark.parametrize("kind", ["ensemble", "hybrid"])
+def test_members_trained_in_worker_processes_equal_those_trained_here(small_motions, kind):
+    X, y, X_test, _ = small_motions
+    make = {"ensemble": lambda **kw: EADCEnsembleClassifier(**FAST, n_estimators=2, **kw),
+            "hybrid": lambda **kw: EADCHybridClassifier(**FAST, n_estimators=2, peers="", **kw)}[kind]
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)  # two workers get one thread each ...
+        in_workers = make(n_jobs=2, member_training="sequential", random_state=0).fit(X, y)
+        torch.set_num_threads(1)  # ... as each network here
+        here = make(n_jobs=1, member_training="sequential", random_state=0).fit(X, y)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads
+    networks = in_workers.estimators_ if kind == "ensemble" else in_workers.estimators_["eadc"]
+    assert [m.random_state for m in networks] == member_seeds(0, 2)
+    np.testing.assert_allclose(in_workers.predict_proba(X_test), here.predict_proba(X_test), rtol=1e-10, atol=1e-12)
+
+
+def test_worker_processes_pass_their_warnings_and_errors_to_the_caller(small_motions, basic_motions):
+    X, y, _, _ = small_motions
+    ensemble = EADCEnsembleClassifier(**FAST, n_estimators=2, n_jobs=2, member_training="sequential", random_state=0)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        ensemble.fit(X, y.reshape(-1, 1))
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 2"):
+        clone(ensemble).set_params(lr=1e4, grad_clip=None).fit(X, y)
+    X, y, _, _ = basic_motions
+    diverging = EADCEnsembleClassifier(n_estimators=2, n_jobs=2, lr=1e4, grad_clip=None, max_epochs=3,
+                                       member_training="sequential", random_state=0)
+    with pytest.raises(ValueError, match="diverged in epoch 1.*lr=10000"):
+        diverging.fit(X, y)
+    assert not hasattr(diverging, "estimators_")
 
 
 def test_hybrid_weights_components_by_out_of_fold_accuracy(basic_motions):

@@ -16,6 +16,7 @@ from tsevo.estimators._devices import is_gpu_device
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._regressor import EADCTransformerRegressor
+from tsevo.estimators._workers import fit_members
 
 
 def member_params(ensemble, member: type) -> dict:
@@ -54,7 +55,8 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
 
         With ``member_training="batched"`` (or "auto" on a GPU) the networks
         train together (an epochs bar with ``verbose``); otherwise one after
-        another (a bar counts members). Ctrl-C keeps what finished: every member's best
+        another, or ``n_jobs`` at a time in worker processes (a bar counts
+        members). Ctrl-C keeps what finished: every member's best
         weights so far when training together, the members completed (the
         current one with its best weights) when one after another.
         """
@@ -65,7 +67,12 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
             fit_together(members, [(X, y)] * len(members), verbose=self.verbose)
             interrupted = any(member.interrupted_ for member in members)
         else:
-            members, interrupted = self._fit_one_by_one(members, X, y)
+            members, interrupted = fit_members(members, [(X, y)] * len(members), self.n_jobs, self.verbose)
+            if interrupted:
+                warnings.warn(
+                    f"training interrupted: keeping the {len(members)} of {self.n_estimators} members "
+                    "trained so far", RuntimeWarning, stacklevel=3,
+                )
         first = members[0]
         self.estimators_ = members
         self.n_channels_ = first.n_channels_
@@ -77,34 +84,6 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
         self.interrupted_ = interrupted
         self._adopt(first)
         return self
-
-    def _fit_one_by_one(self, members: list, X, y) -> tuple[list, bool]:
-        from tqdm.auto import tqdm
-
-        fitted, interrupted = [], False
-        for member in tqdm(members, disable=self.verbose < 1, desc="members", unit="net"):
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    member.fit(X, y)
-            except KeyboardInterrupt:
-                if not fitted:
-                    raise
-                interrupted = True
-                break
-            for warning in caught:  # re-issue the member's warnings, except its own Ctrl-C note
-                if "interrupted" not in str(warning.message):
-                    warnings.warn(warning.message, warning.category, stacklevel=4)
-            fitted.append(member)
-            if member.interrupted_:
-                interrupted = True
-                break
-        if interrupted:
-            warnings.warn(
-                f"training interrupted: keeping the {len(fitted)} of {self.n_estimators} members "
-                "trained so far", RuntimeWarning, stacklevel=4,
-            )
-        return fitted, interrupted
 
     def _adopt(self, first) -> None:
         raise NotImplementedError

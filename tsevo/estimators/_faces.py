@@ -78,6 +78,10 @@ class CoreDelegate:
         params = self.get_params(deep=False)
         core = self.__dict__.pop("_warm_core", None)
         core = self._core(**params) if core is None else core.set_params(**params)
+        if "n_jobs" in params:  # aeon's convention: the number of jobs in use, resolved
+            from joblib import effective_n_jobs
+
+            self._n_jobs = effective_n_jobs(self.n_jobs)
         self.estimator_ = core.fit(X, y)
         return self
 

@@ -18,6 +18,7 @@ from tsevo.estimators._ensemble import member_params, member_seeds, trains_toget
 from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._peers import min_length
+from tsevo.estimators._workers import fit_members
 
 N_FOLDS = 5
 
@@ -147,8 +148,7 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
             if trains_together(self, len(members)):
                 fit_together(members, datasets, verbose=self.verbose)
             else:
-                for member, (X_part, y_part) in zip(members, datasets, strict=True):
-                    member.fit(X_part, y_part)
+                members, _ = fit_members(members, datasets, self.n_jobs, self.verbose, stop_on_interrupt=False)
         for member, (_, held_out) in zip(members, parts, strict=True):
             proba = member.predict_proba(_take(X, held_out))
             oof[held_out] += _align(proba, member.classes_, classes)

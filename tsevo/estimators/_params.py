@@ -94,6 +94,15 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        sequential on a CPU. With ``checkpoint=True`` members are trained one
        after another. Members are the same either way, except for their
        dropout draws.""", "estimator", kinds=("ensemble", "hybrid")),
+    HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
+       Networks trained at once in worker processes when they are trained
+       one after another (joblib's convention: None is 1, -1 every core);
+       each worker takes an equal share of this process's torch threads. On
+       a CPU a small network uses a second thread poorly, so several
+       networks on several cores finish sooner
+       (``benchmarks/results/speed/ensemble_cpu/``). Callbacks then run in
+       the workers. Results equal those of ``n_jobs=1`` with as many threads
+       per network.""", "estimator", kinds=("ensemble", "hybrid")),
     HP("peers", "multirockethydra,quant", [str], "str", """
        Comma-separated aeon classifiers set beside the EA-DC ensemble:
        "multirockethydra", "quant", "minirocket" or "rocket".""", "estimator", ("classification",), ("hybrid",)),
