@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import check_estimator
 from tests.conftest import BATCH_NORM_XFAILS, FAST
 from tsevo import EADCEnsembleClassifier, EADCHybridClassifier, EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_seeds
+from tsevo.estimators._hybrid import _peer
 
 CHECK_PARAMS = dict(max_epochs=20, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
 
@@ -77,6 +78,12 @@ def test_worker_processes_pass_their_warnings_and_errors_to_the_caller(small_mot
     with pytest.raises(ValueError, match="diverged in epoch 1.*lr=10000"):
         diverging.fit(X, y)
     assert not hasattr(diverging, "estimators_")
+
+
+def test_hybrid_passes_n_jobs_to_the_peers_that_take_it():
+    assert _peer("minirocket", 0, n_jobs=2).n_jobs == 2
+    assert _peer("multirockethydra", 0, n_jobs=-1).n_jobs == -1
+    assert not hasattr(_peer("quant", 0, n_jobs=2), "n_jobs")  # QUANT takes none
 
 
 def test_hybrid_weights_components_by_out_of_fold_accuracy(basic_motions):

@@ -3,6 +3,7 @@ their accuracy estimated inside the training data (CAWPE, as HIVE-COTE 2 does)."
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -23,8 +24,8 @@ from tsevo.estimators._workers import fit_members
 N_FOLDS = 5
 
 
-def _peer(name: str, seed: int):
-    """An aeon classifier by name; ``ValueError`` for an unknown name."""
+def _peer(name: str, seed: int, n_jobs: int | None = 1):
+    """An aeon classifier by name (with ``n_jobs`` where it takes one); ``ValueError`` for an unknown name."""
     from aeon.classification.convolution_based import (
         MiniRocketClassifier,
         MultiRocketHydraClassifier,
@@ -40,7 +41,8 @@ def _peer(name: str, seed: int):
     }
     if name not in peers:
         raise ValueError(f"unknown peer {name!r} in peers; choose from {sorted(peers)}")
-    return peers[name](random_state=seed)
+    threaded = "n_jobs" in inspect.signature(peers[name]).parameters
+    return peers[name](random_state=seed, **({"n_jobs": n_jobs} if threaded else {}))
 
 
 def _folds(encoded: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -165,10 +167,10 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         oof = np.zeros((len(labels), len(classes)))
         seed = member_seeds(self.random_state, 1)[0]
         for train, held_out in folds:
-            peer = _peer(name, seed)
+            peer = _peer(name, seed, self.n_jobs)
             peer.fit(padded[train], labels[train])
             oof[held_out] = _align(peer.predict_proba(padded[held_out]), peer.classes_, classes)
-        peer = _peer(name, seed)
+        peer = _peer(name, seed, self.n_jobs)
         return peer.fit(padded, labels), oof
 
     def predict_proba(self, X) -> np.ndarray:

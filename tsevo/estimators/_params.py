@@ -102,7 +102,7 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        networks on several cores finish sooner
        (``benchmarks/results/speed/ensemble_cpu/``). Callbacks then run in
        the workers. Results equal those of ``n_jobs=1`` with as many threads
-       per network.""", "estimator", kinds=("ensemble", "hybrid")),
+       per network. The hybrid passes it to its peers that take it.""", "estimator", kinds=("ensemble", "hybrid")),
     HP("peers", "multirockethydra,quant", [str], "str", """
        Comma-separated aeon classifiers set beside the EA-DC ensemble:
        "multirockethydra", "quant", "minirocket" or "rocket".""", "estimator", ("classification",), ("hybrid",)),
