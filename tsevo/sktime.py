@@ -38,6 +38,8 @@ TAGS = {
     "capability:predict_proba": True,
     "capability:random_state": True,
 }
+# the ensembles' n_jobs trains networks in worker processes (sktime's name for an n_jobs parameter)
+THREADED = {"capability:multithreading": True}
 
 
 class SktimeFace(BaseClassifier):
@@ -97,6 +99,7 @@ class EADCEnsembleClassifier(CoreDelegate, SktimeFace):
     """
 
     _core = CoreEnsemble
+    _tags = {**TAGS, **THREADED}
 
 
 class EADCHybridClassifier(CoreDelegate, SktimeFace):
@@ -113,6 +116,7 @@ class EADCHybridClassifier(CoreDelegate, SktimeFace):
     """
 
     _core = CoreHybrid
+    _tags = {**TAGS, **THREADED}
 
 
 class EADCTransformerRegressor(CoreDelegate, SktimeRegressorFace):
@@ -145,3 +149,4 @@ class EADCEnsembleRegressor(CoreDelegate, SktimeRegressorFace):
     """
 
     _core = CoreEnsembleRegressor
+    _tags = {**SktimeRegressorFace._tags, **THREADED}
