@@ -216,7 +216,8 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
               help="Comma-separated estimators (e.g. HC2,InceptionTime) whose published results are fetched "
                    "through aeon; without a network, --published is used instead.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), repeatable; peers keep theirs.")
+              help="Parameter of tsevo's estimators (eadc, eadc-ensemble, ...), set on those that take it "
+                   "(n_jobs: the ensembles'), repeatable; peers keep theirs.")
 @click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
               help="Regression reads TSER problems and scores RMSE, MAE and R2 "
                    "[default: the archive's task, else classification].")
@@ -225,7 +226,7 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
     """Run estimators over UEA/UCR/TSER problems; resumable; writes results.csv, results.md
     and tsml-eval's per-case files under OUTPUT/tsml."""
     from tsevo.benchmark import run_benchmark
-    from tsevo.benchmark._estimators import check_estimator_names
+    from tsevo.benchmark._estimators import check_estimator_names, check_params
 
     problems, task = _problems(archive, datasets, task)
 
@@ -234,6 +235,10 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
         check_estimator_names(names, task)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--estimators") from None
+    try:
+        check_params(names, _parse_params(params), task)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--param") from None
     command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     results = run_benchmark(
         problems, names, output, resamples=resamples,

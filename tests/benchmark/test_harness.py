@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from tsevo.benchmark import COLUMNS, ESTIMATORS, load_split, run_benchmark
+from tsevo.benchmark._estimators import check_params, make_estimator, params_taken
 
 
 def test_resample_zero_is_official_and_others_are_stratified_reshuffles(shared_uea):
@@ -90,6 +91,16 @@ def test_unknown_estimator_fails_before_any_work(tmp_path):
     assert not (tmp_path / "results.csv").exists()
 
 
+def test_params_reach_the_estimators_that_take_them_and_unknown_ones_fail_first(tmp_path):
+    params = {"n_jobs": 2, "d_model": 16}
+    assert params_taken(make_estimator("eadc", 0), params) == {"d_model": 16}
+    assert params_taken(make_estimator("eadc-ensemble", 0), params) == params
+    check_params(["eadc", "eadc-ensemble", "minirocket"], params)  # each is taken by one of them
+    with pytest.raises(ValueError, match=r"\['n_jobs'\].*\['eadc'\]"):
+        run_benchmark(["BasicMotions"], ["eadc", "minirocket"], tmp_path, params=params, progress=False)
+    assert not (tmp_path / "results.csv").exists()
+
+
 def test_cli_benchmark(tmp_path, shared_uea):
     from click.testing import CliRunner
 
@@ -103,6 +114,9 @@ def test_cli_benchmark(tmp_path, shared_uea):
     bad = ["benchmark", "--datasets", "RacketSports", "--estimators", "zzz", "-o", str(tmp_path)]
     result = runner.invoke(main, bad)
     assert result.exit_code != 0 and "unknown" in result.output
+    bad = ["benchmark", "--datasets", "RacketSports", "--estimators", "1nn-dtw", "-p", "d_model=8", "-o", str(tmp_path)]
+    result = runner.invoke(main, bad)
+    assert result.exit_code != 0 and "d_model" in result.output and "Traceback" not in result.output
 
 
 def test_series_shorter_than_a_peers_minimum_are_padded_and_reported(basic_motions, tmp_path):

@@ -173,6 +173,31 @@ def check_estimator_names(names: list[str], task: str = "classification") -> Non
         raise ValueError(f"unknown estimator(s) {unknown} for {task}; known: {', '.join(known)}")
 
 
+def is_ours(name: str) -> bool:
+    """Whether ``name`` is one of tsevo's estimators (``eadc``, ``eadc-ensemble``, ...)."""
+    return name.startswith("eadc")
+
+
+def params_taken(estimator, params: dict) -> dict:
+    """The entries of ``params`` that ``estimator`` takes (``n_jobs`` is the ensembles', not ``eadc``'s)."""
+    names = estimator.get_params(deep=False)
+    return {key: value for key, value in params.items() if key in names}
+
+
+def check_params(names: list[str], params: dict | None, task: str = "classification") -> None:
+    """``ValueError`` naming every parameter that none of tsevo's estimators in ``names`` takes."""
+    if not params:
+        return
+    taken: set[str] = set()
+    for name in filter(is_ours, names):
+        taken |= set(make_estimator(name, 0, task).get_params(deep=False))
+    unknown = sorted(set(params) - taken)
+    if unknown:
+        ours = [name for name in names if is_ours(name)] or "none"
+        raise ValueError(f"parameter(s) {unknown} are taken by none of tsevo's estimators in this run ({ours}); "
+                         "peers keep their defaults")
+
+
 def make_estimator(name: str, seed: int, task: str = "classification"):
     """A fresh estimator by name; ``ValueError`` lists the known names."""
     check_estimator_names([name], task)

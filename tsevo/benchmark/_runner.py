@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tsevo._memory import PeakMemory
-from tsevo.benchmark._estimators import check_estimator_names, make_estimator
+from tsevo.benchmark._estimators import check_estimator_names, check_params, is_ours, make_estimator, params_taken
 from tsevo.benchmark._published import published_results
 from tsevo.benchmark._tsml import CaseResults, write_results
 from tsevo.estimators._peers import min_length
@@ -117,13 +117,13 @@ def _has_tag(estimator, tag: str) -> bool:
 def run_cell(cell: Cell, data_dir: str | None, params: dict | None = None, task: str = "classification") -> dict:
     """Fit and score one estimator on one dataset and resample; errors become a row.
 
-    ``params`` are set on tsevo's estimators (those named ``eadc...``)."""
+    ``params`` are set on tsevo's estimators (those named ``eadc...``) that take them."""
     row = {"dataset": cell.dataset, "estimator": cell.estimator, "resample": cell.resample}
     try:
         X_train, y_train, X_test, y_test = load_split(cell.dataset, cell.resample, data_dir, task)
         estimator = make_estimator(cell.estimator, seed=cell.resample, task=task)
-        if params and cell.estimator.startswith("eadc"):
-            estimator.set_params(**params)
+        if params and is_ours(cell.estimator):
+            estimator.set_params(**params_taken(estimator, params))
         X_train, X_test, padded_to, imputed = prepare_for(estimator, cell.estimator, X_train, X_test)
         row["padded_to"] = "" if padded_to is None else padded_to
         row["imputed"] = imputed
@@ -272,7 +272,9 @@ def run_benchmark(
         The command line that produced the run, written at the top of ``results.md``.
     params : dict or None
         Parameters set on tsevo's estimators (``eadc``, ``eadc-ensemble``, ...),
-        for example ``{"min_steps": 1000}``; peers keep their defaults.
+        for example ``{"min_steps": 1000}``, each on those that take it
+        (``n_jobs`` on the ensembles); a parameter that none of them takes
+        is a ``ValueError`` before any work. Peers keep their defaults.
     task : {"classification", "regression"}, default="classification"
         Classification scores accuracy and balanced accuracy (UEA/UCR
         problems); regression scores RMSE, MAE and R² (TSER problems, read
@@ -289,6 +291,7 @@ def run_benchmark(
     from tsevo.benchmark._report import write_report
 
     check_estimator_names(estimators, task)  # before any work; a peer that cannot be built fails in its cells
+    check_params(estimators, params, task)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     results_csv = out / "results.csv"
