@@ -97,10 +97,10 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
        Networks trained at once in worker processes when they are trained
        one after another (joblib's convention: None is 1, -1 every core);
-       each worker takes an equal share of this process's torch threads. On
-       a CPU a small network uses a second thread poorly, so several
-       networks on several cores finish sooner
-       (``benchmarks/results/speed/ensemble_cpu/``). Callbacks then run in
+       each worker takes an equal share of this process's torch threads.
+       With as many free cores as networks they all train at once; on two
+       cores it saves 8-16% against one network at a time with both threads
+       (``benchmarks/results/speed/ensemble_cpu_parallel/``). Callbacks then run in
        the workers. Results equal those of ``n_jobs=1`` with as many threads
        per network. The hybrid passes it to its peers that take it.""", "estimator", kinds=("ensemble", "hybrid")),
     HP("peers", "multirockethydra,quant", [str], "str", """

@@ -1,10 +1,9 @@
 """Fitting several independent networks one after another or in worker processes.
 
-On a CPU a small network's training step is many short kernels that a
-second thread hardly speeds up, so k networks on k cores in k processes
-finish far sooner than k networks one after another with every thread
-(``benchmarks/results/speed/ensemble_cpu/``). The members are independent,
-so they parallelise as a forest's trees do in scikit-learn.
+The members of an ensemble are independent, so they parallelise as a
+forest's trees do in scikit-learn: with as many free cores as members they
+all train at once, each with its share of the threads
+(``benchmarks/results/speed/ensemble_cpu_parallel/``).
 """
 
 from __future__ import annotations
