@@ -105,19 +105,22 @@ CONFIGS: dict[str, dict] = {
     "patch_max": {"patch_embedding": "max"},
     "patch_max_reseeded": {"patch_embedding": "max"},
     # narrow members for a cheap ensemble (as LITETime's members are to InceptionTime's): half the
-    # width and half the heads take about 0.45x a default network's fit time on the CPU; if one
-    # narrow network validates level with one default network, five cost about two
+    # width and half the heads take about 0.45x a default network's fit time on the CPU at length
+    # 96-319 (little less on short series, where per-step overhead rules); rejected (narrow.md)
     "narrow": NARROW,
     "narrow_reseeded": NARROW,
-    # five networks, each with its own seed (EADCEnsembleClassifier): default members and narrow ones
+    # five networks, each with its own seed (EADCEnsembleClassifier)
     "ensemble": {},
-    "narrow_ensemble": NARROW,
+    # hold out 10% of the training cases, stop when their loss has not fallen for 20 epochs and keep
+    # the best weights: on small, noisy regression targets the default fits noise (its validation RMSE
+    # on CardanoSentiment and Covid3Month is above that of predicting the training mean)
+    "early_stopping": {"early_stopping": True},
 }
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
                                  "patch_max_reseeded": 1000, "narrow_reseeded": 1000}
 # configurations fitted by the ensemble estimators instead of the single network
-ENSEMBLES = {"ensemble", "narrow_ensemble"}
+ENSEMBLES = {"ensemble"}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},
