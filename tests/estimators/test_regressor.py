@@ -94,3 +94,35 @@ def test_the_ensemble_regressor_averages_its_members(covid):
     again = EADCEnsembleRegressor(**FAST, n_estimators=3, random_state=0).fit(X, targets)
     np.testing.assert_array_equal(again.predict(X_test), ensemble.predict(X_test))
 
+
+
+def test_predictions_stay_near_the_training_targets_range(covid, tmp_path):
+    X, y, X_test, _ = covid
+    far = X_test[:8] * 1e4  # amplitudes far beyond every training series
+    reg = EADCTransformerRegressor(**FAST, random_state=0).fit(X, y)
+    width = y.max() - y.min()
+    np.testing.assert_array_equal(reg.target_min_, [y.min()])
+    predicted = reg.predict(far)
+    assert (predicted >= y.min() - 0.1 * width).all() and (predicted <= y.max() + 0.1 * width).all()
+    unclipped = reg.set_params(clip_predictions=None).predict(far)
+    assert (np.abs(unclipped - y.mean()) > 1.1 * width).any()  # the network alone strays far
+    np.testing.assert_array_equal(predicted, np.clip(unclipped, y.min() - 0.1 * width, y.max() + 0.1 * width))
+    # kept by save/load; a file from before the range was kept loads unclipped
+    reg.set_params(clip_predictions=0.1).save(tmp_path / "reg.pt")
+    np.testing.assert_array_equal(EADCTransformerRegressor.load(tmp_path / "reg.pt").predict(far), predicted)
+    import torch
+
+    payload = torch.load(tmp_path / "reg.pt", weights_only=True)
+    payload["target_stats"] = payload["target_stats"][:2]
+    del payload["params"]["clip_predictions"]
+    torch.save(payload, tmp_path / "old.pt")
+    old = EADCTransformerRegressor.load(tmp_path / "old.pt")
+    assert old.clip_predictions is None
+    np.testing.assert_array_equal(old.predict(far), unclipped)
+
+
+def test_a_continued_fit_widens_the_range(covid):
+    X, y, _, _ = covid
+    reg = EADCTransformerRegressor(**{**FAST, "max_epochs": 1}, warm_start=True, random_state=0).fit(X, y)
+    reg.fit(X, y + 10)
+    assert reg.target_min_[0] == y.min() and reg.target_max_[0] == y.max() + 10

@@ -97,7 +97,8 @@ class PersistenceMixin:
         if hasattr(self, "classes_"):
             dtype = self.classes_.dtype.str if self.classes_.dtype != object else "O"
             return {"classes": self.classes_.tolist(), "classes_dtype": dtype}
-        return {"target_stats": [torch.from_numpy(self.target_mean_), torch.from_numpy(self.target_scale_)]}
+        stats = (self.target_mean_, self.target_scale_, self.target_min_, self.target_max_)
+        return {"target_stats": [torch.from_numpy(s) for s in stats]}
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | None = None):
@@ -116,6 +117,8 @@ class PersistenceMixin:
         # files from before difference_channels, shape_channels and norm existed: their networks
         # had neither channel kind and layer norm, whatever the defaults are now
         params = {"difference_channels": False, "shape_channels": False, "norm": "layer", **payload["params"]}
+        if len(payload.get("target_stats", ())) == 2:  # a regressor from before the target range was kept
+            params.setdefault("clip_predictions", None)
         est = cls(**params, random_state=payload["random_state"])
         for name in PLAIN_ATTRIBUTES:
             if name in payload:
@@ -123,7 +126,10 @@ class PersistenceMixin:
         if "classes" in payload:
             est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
         if "target_stats" in payload:
-            est.target_mean_, est.target_scale_ = (t.numpy() for t in payload["target_stats"])
+            stats = [t.numpy() for t in payload["target_stats"]]
+            est.target_mean_, est.target_scale_ = stats[:2]
+            if len(stats) == 4:
+                est.target_min_, est.target_max_ = stats[2:]
         est.scaler_ = _scaler(payload["scaler"])
         if payload["feature_names"]:
             est.feature_names_in_ = np.array(payload["feature_names"], dtype=object)

@@ -29,6 +29,8 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
         Targets per case (1 for a 1-D ``y``).
     target_mean_, target_scale_ : ndarray of shape (n_targets,)
         Training statistics used to standardise the targets.
+    target_min_, target_max_ : ndarray of shape (n_targets,)
+        Range of the training targets, which ``clip_predictions`` widens.
     n_features_in_ : int
         Columns of X for 2-D input (timepoints), else the number of channels.
     n_channels_ : int
@@ -93,8 +95,12 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
             mean, scale = self.target_mean_, self.target_scale_
         else:
             mean, scale = columns.mean(axis=0), columns.std(axis=0)
+        # the range of every target trained on (a continued fit adds its new targets to it)
+        low = np.minimum(getattr(self, "target_min_", np.inf) if continuing else np.inf, columns.min(axis=0))
+        high = np.maximum(getattr(self, "target_max_", -np.inf) if continuing else -np.inf, columns.max(axis=0))
         state = {
             "n_targets_": columns.shape[1], "target_mean_": mean, "target_scale_": scale,
+            "target_min_": low, "target_max_": high,
             "target_ndim_": targets.ndim, "n_network_outputs": columns.shape[1],
         }
         return ((columns - mean) / scale).astype(np.float32), state
@@ -109,4 +115,7 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
     def predict(self, X) -> np.ndarray:
         """Predicted targets, ``(n_cases,)`` or ``(n_cases, n_targets)`` like the ``y`` of fit."""
         outputs = self._outputs(X).numpy() * self.target_scale_ + self.target_mean_
+        if self.clip_predictions is not None:
+            margin = self.clip_predictions * (self.target_max_ - self.target_min_)
+            outputs = np.clip(outputs, self.target_min_ - margin, self.target_max_ + margin)
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
