@@ -118,7 +118,10 @@ CONFIGS: dict[str, dict] = {
     # the defaults since clip_predictions=0.1 (regressor): predictions clipped to the training targets'
     # range widened by a tenth of it on each side; same networks as bn_no_dropout on the same seeds
     "clipped": {"clip_predictions": 0.1},
+    # the same networks, scored unclipped and with each margin of CLIP_MARGINS (one fit per cell)
+    "clip_margins": {"clip_predictions": None},
 }
+CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
                                  "patch_max_reseeded": 1000, "narrow_reseeded": 1000}
@@ -206,6 +209,8 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
         predicted = model.predict(_take(X, valid))
     if regression:
         scores = {"valid_rmse": float(np.sqrt(mean_squared_error(y[valid], predicted)))}
+        if config == "clip_margins":
+            scores.update(_clipped_rmse(model, predicted, y[valid]))
     else:
         scores = {"valid_accuracy": float(np.mean(predicted == y[valid])),
                   "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted)}
@@ -213,6 +218,16 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
         "config": config, "dataset": dataset, "split": split, **scores,
         "n_train": len(train), "n_valid": len(valid), "epochs": model.n_iter_, "fit_seconds": seconds,
     }
+
+
+def _clipped_rmse(model, predicted: np.ndarray, truth: np.ndarray) -> dict:
+    """Validation RMSE of unclipped predictions clipped with each margin of ``CLIP_MARGINS``."""
+    low, high = model.target_min_[0], model.target_max_[0]
+    scores = {}
+    for margin in CLIP_MARGINS:
+        clipped = np.clip(predicted, low - margin * (high - low), high + margin * (high - low))
+        scores[f"valid_rmse_clip{margin}"] = float(np.sqrt(np.mean((clipped - truth) ** 2)))
+    return scores
 
 
 def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:
