@@ -115,8 +115,8 @@ CONFIGS: dict[str, dict] = {
     # the best weights: on small, noisy regression targets the default fits noise (its validation RMSE
     # on CardanoSentiment and Covid3Month is above that of predicting the training mean)
     "early_stopping": {"early_stopping": True},
-    # the defaults since clip_predictions=0.1 (regressor): predictions clipped to the training targets'
-    # range widened by a tenth of it on each side; same networks as bn_no_dropout on the same seeds
+    # regressor: predictions clipped to the training targets' range widened by a tenth of it on each
+    # side; the same networks as bn_no_dropout on the same seeds (clip_tser.md: not adopted)
     "clipped": {"clip_predictions": 0.1},
     # the same networks, scored unclipped and with each margin of CLIP_MARGINS (one fit per cell)
     "clip_margins": {"clip_predictions": None},

@@ -262,14 +262,16 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("loss", "mse", [StrOptions({"mse", "huber"})], '{"mse", "huber"}', """
        Loss on the standardised targets: mean squared error, or Huber (less
        pulled by outlying targets).""", "training", ("regression",), ("single", "ensemble")),
-    HP("clip_predictions", 0.1, [_real(0), None], "float or None", """
+    HP("clip_predictions", None, [_real(0), None], "float or None", """
        Clip predictions to the range of the training targets, widened on
        each side by this fraction of its width; None leaves them as the
-       network gives them. A series far outside the training inputs (ten
-       times the largest amplitude seen, say) can drive a network's output
-       dozens of standard deviations away, where no training target lies.
-       Chosen by validation inside TRAIN
-       (``benchmarks/results/defaults/clip_tser.md``).""", "estimator", ("regression",), ("single", "ensemble")),
+       network gives them. For a target known to be bounded (a rate, a
+       share): a series unlike any in training (far louder, say) can drive
+       the network's output well beyond every training target. Off by
+       default: where targets are heavy-tailed, new cases truly lie beyond
+       the training range and clipping takes their predictions away
+       (validation inside TRAIN: ``benchmarks/results/defaults/clip_tser.md``).""",
+       "estimator", ("regression",), ("single", "ensemble")),
     HP("class_weight", None, [StrOptions({"balanced"}), dict, None], '"balanced", dict or None', """
        Class weights of the loss.""", "estimator", ("classification",)),
     HP("augmentation", "none", [StrOptions({"none", "light", "full"})], '{"none", "light", "full"}', """
