@@ -109,8 +109,6 @@ CONFIGS: dict[str, dict] = {
     # 96-319 (little less on short series, where per-step overhead rules); rejected (narrow.md)
     "narrow": NARROW,
     "narrow_reseeded": NARROW,
-    # five networks, each with its own seed (EADCEnsembleClassifier)
-    "ensemble": {},
     # hold out 10% of the training cases, stop when their loss has not fallen for 20 epochs and keep
     # the best weights: on small, noisy regression targets the default fits noise (its validation RMSE
     # on CardanoSentiment and Covid3Month is above that of predicting the training mean)
@@ -125,8 +123,6 @@ CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
                                  "patch_max_reseeded": 1000, "narrow_reseeded": 1000}
-# configurations fitted by the ensemble estimators instead of the single network
-ENSEMBLES = {"ensemble"}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},
@@ -183,22 +179,14 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     import torch
     from sklearn.metrics import balanced_accuracy_score, mean_squared_error
 
-    from tsevo import (
-        EADCEnsembleClassifier,
-        EADCEnsembleRegressor,
-        EADCTransformerClassifier,
-        EADCTransformerRegressor,
-    )
+    from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
     from tsevo.datasets import load_tser, load_uea
 
     torch.set_num_threads(threads)
     regression = task == "regression"
     X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
     train, valid = _split(np.asarray(y), split, stratified=not regression)
-    if config in ENSEMBLES:
-        estimator = EADCEnsembleRegressor if regression else EADCEnsembleClassifier
-    else:
-        estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
+    estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
     sized = SIZED[config](len(train)) if config in SIZED else {}
     seed = split + SEED_OFFSETS.get(config, 0)
     model = estimator(random_state=seed, device=device, **CONFIGS[config], **sized)
@@ -222,12 +210,14 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
 
 def _clipped_rmse(model, predicted: np.ndarray, truth: np.ndarray) -> dict:
     """Validation RMSE of unclipped predictions clipped with each margin of ``CLIP_MARGINS``."""
+    from tsevo.estimators._regressor import clip_to_range
+
     low, high = model.target_min_[0], model.target_max_[0]
-    scores = {}
+    rmse = {}
     for margin in CLIP_MARGINS:
-        clipped = np.clip(predicted, low - margin * (high - low), high + margin * (high - low))
-        scores[f"valid_rmse_clip{margin}"] = float(np.sqrt(np.mean((clipped - truth) ** 2)))
-    return scores
+        errors = clip_to_range(predicted, low, high, margin) - truth
+        rmse[f"valid_rmse_clip{margin}"] = float(np.sqrt(np.mean(errors**2)))
+    return rmse
 
 
 def _datasets(data_dirs: list[str], names: str) -> dict[str, str]:

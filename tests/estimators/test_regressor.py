@@ -95,7 +95,6 @@ def test_the_ensemble_regressor_averages_its_members(covid):
     np.testing.assert_array_equal(again.predict(X_test), ensemble.predict(X_test))
 
 
-
 def test_predictions_stay_near_the_training_targets_range(covid, tmp_path):
     X, y, X_test, _ = covid
     far = X_test[:8] * 1e4  # amplitudes far beyond every training series

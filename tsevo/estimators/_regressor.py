@@ -12,6 +12,12 @@ from tsevo.estimators._base import BaseEADC
 from tsevo.estimators._mixins import MultiOutputTagsMixin
 
 
+def clip_to_range(values: np.ndarray, low, high, margin: float) -> np.ndarray:
+    """``values`` clipped to ``[low, high]`` widened on each side by ``margin`` times its width."""
+    widen = margin * (np.asarray(high) - low)
+    return np.clip(values, low - widen, high + widen)
+
+
 class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
     """EA-DC-Transformer time-series extrinsic regressor (Wang et al., TPAMI 2023).
 
@@ -95,9 +101,9 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
             mean, scale = self.target_mean_, self.target_scale_
         else:
             mean, scale = columns.mean(axis=0), columns.std(axis=0)
-        # the range of every target trained on (a continued fit adds its new targets to it)
-        low = np.minimum(getattr(self, "target_min_", np.inf) if continuing else np.inf, columns.min(axis=0))
-        high = np.maximum(getattr(self, "target_max_", -np.inf) if continuing else -np.inf, columns.max(axis=0))
+        low, high = columns.min(axis=0), columns.max(axis=0)
+        if continuing and hasattr(self, "target_min_"):  # a continued fit adds its new targets to the range
+            low, high = np.minimum(self.target_min_, low), np.maximum(self.target_max_, high)
         state = {
             "n_targets_": columns.shape[1], "target_mean_": mean, "target_scale_": scale,
             "target_min_": low, "target_max_": high,
@@ -116,6 +122,5 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
         """Predicted targets, ``(n_cases,)`` or ``(n_cases, n_targets)`` like the ``y`` of fit."""
         outputs = self._outputs(X).numpy() * self.target_scale_ + self.target_mean_
         if self.clip_predictions is not None:
-            margin = self.clip_predictions * (self.target_max_ - self.target_min_)
-            outputs = np.clip(outputs, self.target_min_ - margin, self.target_max_ + margin)
+            outputs = clip_to_range(outputs, self.target_min_, self.target_max_, self.clip_predictions)
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
