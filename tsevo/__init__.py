@@ -22,6 +22,7 @@ _LAZY = {
     "EADCEnsembleClassifier": "tsevo.estimators",
     "EADCEnsembleRegressor": "tsevo.estimators",
     "EADCHybridClassifier": "tsevo.estimators",
+    "EADCHybridRegressor": "tsevo.estimators",
     "EADCTransformerClassifier": "tsevo.estimators",
     "EADCTransformerRegressor": "tsevo.estimators",
     "load_tser": "tsevo.data.datasets",
@@ -35,13 +36,14 @@ if TYPE_CHECKING:
         EADCEnsembleClassifier,
         EADCEnsembleRegressor,
         EADCHybridClassifier,
+        EADCHybridRegressor,
         EADCTransformerClassifier,
         EADCTransformerRegressor,
     )
 
 __all__ = [
-    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCTransformerClassifier",
-    "EADCTransformerRegressor",
+    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCHybridRegressor",
+    "EADCTransformerClassifier", "EADCTransformerRegressor",
     "__version__", "load_tser", "load_ucr", "load_uea",
 ]
 

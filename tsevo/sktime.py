@@ -15,13 +15,14 @@ from sktime.regression.base import BaseRegressor
 from tsevo.estimators import EADCEnsembleClassifier as CoreEnsemble
 from tsevo.estimators import EADCEnsembleRegressor as CoreEnsembleRegressor
 from tsevo.estimators import EADCHybridClassifier as CoreHybrid
+from tsevo.estimators import EADCHybridRegressor as CoreHybridRegressor
 from tsevo.estimators import EADCTransformerClassifier as CoreClassifier
 from tsevo.estimators import EADCTransformerRegressor as CoreRegressor
 from tsevo.estimators._faces import CoreDelegate, NetworkDelegate, checks_params
 
 __all__ = [
-    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCTransformerClassifier",
-    "EADCTransformerRegressor",
+    "EADCEnsembleClassifier", "EADCEnsembleRegressor", "EADCHybridClassifier", "EADCHybridRegressor",
+    "EADCTransformerClassifier", "EADCTransformerRegressor",
 ]
 
 TOOLS = "sktime's evaluate, ClassifierPipeline and TSCGridSearchCV"
@@ -149,4 +150,21 @@ class EADCEnsembleRegressor(CoreDelegate, SktimeRegressorFace):
     """
 
     _core = CoreEnsembleRegressor
+    _tags = {**SktimeRegressorFace._tags, **THREADED}
+
+
+class EADCHybridRegressor(CoreDelegate, SktimeRegressorFace):
+    """
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo.sktime import EADCHybridRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCHybridRegressor(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, peers="quant",
+    ...                           random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _core = CoreHybridRegressor
     _tags = {**SktimeRegressorFace._tags, **THREADED}

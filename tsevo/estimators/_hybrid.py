@@ -1,5 +1,6 @@
-"""``EADCHybridClassifier``: EA-DC networks beside the Rocket family, weighted by
-their accuracy estimated inside the training data (CAWPE, as HIVE-COTE 2 does)."""
+"""``EADCHybridClassifier`` and ``EADCHybridRegressor``: EA-DC networks beside the
+Rocket family and QUANT, weighted by how well each predicts inside the training
+data (CAWPE, as HIVE-COTE 2 does)."""
 
 from __future__ import annotations
 
@@ -7,59 +8,224 @@ import inspect
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tsevo.data.validation import Panel, check_labels, fill_missing, pad_to_length, panel_to_series, to_panel
+from tsevo.data.validation import (
+    Panel,
+    check_labels,
+    check_targets,
+    fill_missing,
+    pad_to_length,
+    panel_to_series,
+    to_panel,
+)
 from tsevo.estimators._base import fit_together
 from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_params, member_seeds, trains_together
-from tsevo.estimators._mixins import LabelsFromProbaMixin, SeriesTagsMixin
+from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._peers import min_length
+from tsevo.estimators._regressor import EADCTransformerRegressor
 from tsevo.estimators._workers import fit_members
 
 N_FOLDS = 5
 
 
-def _peer(name: str, seed: int, n_jobs: int | None = 1):
-    """An aeon classifier by name (with ``n_jobs`` where it takes one); ``ValueError`` for an unknown name."""
-    from aeon.classification.convolution_based import (
-        MiniRocketClassifier,
-        MultiRocketHydraClassifier,
-        RocketClassifier,
-    )
-    from aeon.classification.interval_based import QUANTClassifier
+def _peer_classes(task: str) -> dict[str, type]:
+    """aeon's estimators that the hybrid can set beside the networks, by name."""
+    if task == "classification":
+        from aeon.classification.convolution_based import (
+            MiniRocketClassifier,
+            MultiRocketHydraClassifier,
+            RocketClassifier,
+        )
+        from aeon.classification.interval_based import QUANTClassifier
 
-    peers = {
-        "multirockethydra": MultiRocketHydraClassifier,
-        "quant": QUANTClassifier,
-        "minirocket": MiniRocketClassifier,
-        "rocket": RocketClassifier,
-    }
+        return {"multirockethydra": MultiRocketHydraClassifier, "quant": QUANTClassifier,
+                "minirocket": MiniRocketClassifier, "rocket": RocketClassifier}
+    from aeon.regression.convolution_based import (
+        MiniRocketRegressor,
+        MultiRocketHydraRegressor,
+        MultiRocketRegressor,
+        RocketRegressor,
+    )
+    from aeon.regression.interval_based import QUANTRegressor
+
+    return {"multirockethydra": MultiRocketHydraRegressor, "quant": QUANTRegressor,
+            "minirocket": MiniRocketRegressor, "multirocket": MultiRocketRegressor, "rocket": RocketRegressor}
+
+
+def _peer(name: str, seed: int, n_jobs: int | None = 1, task: str = "classification"):
+    """An aeon estimator by name (with ``n_jobs`` where it takes one); ``ValueError`` for an unknown name."""
+    peers = _peer_classes(task)
     if name not in peers:
-        raise ValueError(f"unknown peer {name!r} in peers; choose from {sorted(peers)}")
+        raise ValueError(f"unknown peer {name!r} in peers for {task}; choose from {sorted(peers)}")
     threaded = "n_jobs" in inspect.signature(peers[name]).parameters
     return peers[name](random_state=seed, **({"n_jobs": n_jobs} if threaded else {}))
 
 
-def _folds(encoded: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Up to five stratified folds; plain folds when a class has a single case."""
-    smallest = np.bincount(encoded).min()
-    if smallest >= 2:
-        splitter = StratifiedKFold(min(N_FOLDS, smallest), shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(min(N_FOLDS, len(encoded)), shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(encoded)), encoded))
+class _PerTarget:
+    """One aeon regressor per target column: aeon's regressors predict a single target."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def fit(self, X: np.ndarray, targets: np.ndarray) -> _PerTarget:
+        self.estimators_ = [self.make().fit(X, column) for column in targets.T]
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:  # (n_cases, n_targets)
+        return np.column_stack([estimator.predict(X) for estimator in self.estimators_])
 
 
 def _take(X, idx):
     return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
 
-class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, ClassifierMixin, BaseEstimator):
+class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
+    """The networks-and-peers scheme shared by both tasks.
+
+    Member ``i`` of the EA-DC ensemble trains without fold ``i mod k``, each
+    peer is cross-validated on the same folds and refitted on all the data, and
+    every component's out-of-fold score raised to ``weight_exponent`` is its
+    weight. Subclasses say what the targets, folds, outputs and scores are.
+    """
+
+    _kind = "hybrid"
+    _member: type
+
+    def _peer_names(self) -> list[str]:
+        return [name.strip() for name in self.peers.split(",") if name.strip()]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Score every component on out-of-fold predictions, then fit it on all of ``X``."""
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except BaseException:  # a failed refit leaves the previous fit whole, not half-replaced
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y):
+        panel = to_panel(X)
+        targets = self._check_targets(y, panel.n_cases)
+        for name in self._peer_names():
+            _peer(name, 0, task=self._task)  # unknown names fail before any training
+        folds = self._folds(targets, member_seeds(self.random_state, 1)[0])
+        estimators, oof = {}, {}
+        series = panel_to_series(panel)  # one container the members can index by case
+        estimators["eadc"], oof["eadc"] = self._fit_networks(series, y, folds)
+        length = max([panel.max_length] + [min_length(n) for n in self._peer_names()])
+        padded = pad_to_length(fill_missing(panel), length)
+        for name in self._peer_names():
+            estimators[name], oof[name] = self._fit_peer(name, padded, targets, folds)
+        scores = {name: self._score_out_of_fold(predicted, targets) for name, predicted in oof.items()}
+        self.estimators_ = estimators
+        self.train_predictions_ = oof
+        self.weights_ = {name: max(score, 0.0) ** self.weight_exponent for name, score in scores.items()}
+        self._set_train_scores(scores)
+        self.n_channels_, self.n_timepoints_ = panel.n_channels, length
+        self.n_features_in_ = panel.max_length if panel.source == "numpy2D" else panel.n_channels
+        self.input_2d_ = panel.source == "numpy2D"
+        return self
+
+    def _fit_networks(self, X, y, folds):
+        template = self._member(**member_params(self, self._member))
+        seeds = member_seeds(self.random_state, self.n_estimators)
+        members = [clone(template).set_params(random_state=seed) for seed in seeds]
+        parts = [folds[i % len(folds)] for i in range(len(members))]
+        y = np.asarray(y)
+        datasets = [(_take(X, train), y[train]) for train, _ in parts]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            if trains_together(self, len(members)):
+                fit_together(members, datasets, verbose=self.verbose)
+            else:
+                members, _ = fit_members(members, datasets, self.n_jobs, self.verbose, stop_on_interrupt=False)
+        total, counts = None, np.zeros(len(y))
+        for member, (_, held_out) in zip(members, parts, strict=True):
+            predicted = self._network_output(member, _take(X, held_out))
+            total = np.zeros((len(y), predicted.shape[1])) if total is None else total
+            total[held_out] += predicted
+            counts[held_out] += 1
+        # cases in folds no member held out (more folds than members) get the members' mean
+        missing = counts == 0
+        if missing.any():
+            rest = _take(X, np.flatnonzero(missing))
+            total[missing] = np.mean([self._network_output(m, rest) for m in members], axis=0)
+            counts[missing] = 1
+        return members, total / counts[:, None]
+
+    def _fit_peer(self, name, padded, targets, folds):
+        seed = member_seeds(self.random_state, 1)[0]
+        oof = None
+        for train, held_out in folds:
+            peer = self._new_peer(name, seed).fit(padded[train], targets[train])
+            predicted = self._peer_output(peer, padded[held_out])
+            oof = np.zeros((len(targets), predicted.shape[1])) if oof is None else oof
+            oof[held_out] = predicted
+        return self._new_peer(name, seed).fit(padded, targets), oof
+
+    def _new_peer(self, name: str, seed: int):
+        return _peer(name, seed, self.n_jobs, self._task)
+
+    def _combined(self, X) -> np.ndarray:
+        """Weighted mean of the components' outputs for ``X``."""
+        check_is_fitted(self)
+        panel = to_panel(X)
+        if panel.n_channels != self.n_channels_ or (self.input_2d_ and panel.max_length != self.n_features_in_):
+            got = panel.max_length if self.input_2d_ else panel.n_channels
+            raise ValueError(f"X has {got} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input")
+        series = panel_to_series(panel)
+        total = sum(self.weights_.values())
+        weights = {k: (w / total if total > 0 else 1 / len(self.weights_)) for k, w in self.weights_.items()}
+        combined = weights["eadc"] * np.mean([self._network_output(m, series) for m in self.estimators_["eadc"]],
+                                             axis=0)
+        peers = [name for name in self.estimators_ if name != "eadc"]
+        if peers:
+            padded = self._padded_for_peers(panel)
+            for name in peers:
+                combined += weights[name] * self._peer_output(self.estimators_[name], padded)
+        return combined
+
+    def _padded_for_peers(self, panel: Panel) -> np.ndarray:
+        if panel.max_length > self.n_timepoints_:
+            warnings.warn(
+                f"X has series of up to {panel.max_length} timepoints; the hybrid's peers take the "
+                f"{self.n_timepoints_} they were fitted on, so they see the first {self.n_timepoints_} "
+                "(the EA-DC networks see whole series)", UserWarning, stacklevel=4,
+            )
+            panel = Panel(panel.values[:, :, : self.n_timepoints_],
+                          np.minimum(panel.lengths, self.n_timepoints_), panel.source)
+        return pad_to_length(fill_missing(panel), self.n_timepoints_)
+
+    # what each task defines
+    def _check_targets(self, y, n_cases: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _folds(self, targets: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        raise NotImplementedError
+
+    def _network_output(self, member, X) -> np.ndarray:
+        raise NotImplementedError
+
+    def _peer_output(self, peer, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _score_out_of_fold(self, predicted: np.ndarray, targets: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def _set_train_scores(self, scores: dict) -> None:
+        raise NotImplementedError
+
+
+class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
     """EA-DC-Transformer networks and aeon's strongest fast classifiers, weighted
     by their accuracy estimated inside the training data.
 
@@ -84,6 +250,8 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
         refitted on all the training data.
     train_accuracy_ : dict
         Out-of-fold accuracy of each component on the training data.
+    train_predictions_ : dict
+        Out-of-fold class probabilities of each component, ``(n_cases, n_classes)``.
     weights_ : dict
         Weight of each component in ``predict_proba``.
     classes_ : ndarray of shape (n_classes,)
@@ -102,111 +270,121 @@ class EADCHybridClassifier(FromTable, LabelsFromProbaMixin, SeriesTagsMixin, Cla
     """
 
     _task = "classification"
-    _kind = "hybrid"
     _member = EADCTransformerClassifier
 
-    def _peer_names(self) -> list[str]:
-        return [name.strip() for name in self.peers.split(",") if name.strip()]
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> EADCHybridClassifier:
-        """Estimate every component's accuracy on out-of-fold predictions, then fit it."""
-        panel = to_panel(X)
-        labels = check_labels(y, panel.n_cases)
+    def _check_targets(self, y, n_cases: int) -> np.ndarray:
+        labels = check_labels(y, n_cases)
         check_classification_targets(labels)
-        classes, encoded = np.unique(labels, return_inverse=True)
+        classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(f"y has only one class ({classes[0]!r}); classification needs at least 2 classes")
-        for name in self._peer_names():
-            _peer(name, 0)  # unknown names fail before any training
-        folds = _folds(encoded, member_seeds(self.random_state, 1)[0])
-        estimators, oof = {}, {}
-        series = panel_to_series(panel)  # one container the members can index by case
-        estimators["eadc"], oof["eadc"] = self._fit_networks(series, labels, classes, folds)
-        length = max([panel.max_length] + [min_length(n) for n in self._peer_names()])
-        padded = pad_to_length(fill_missing(panel), length)
-        for name in self._peer_names():
-            estimators[name], oof[name] = self._fit_peer(name, padded, labels, classes, folds)
-        accuracy = {name: float(np.mean(p.argmax(1) == encoded)) for name, p in oof.items()}
-        self.estimators_ = estimators
-        self.train_accuracy_ = accuracy
-        self.weights_ = {name: acc**self.weight_exponent for name, acc in accuracy.items()}
         self.classes_ = classes
-        self.n_channels_, self.n_timepoints_ = panel.n_channels, length
-        self.n_features_in_ = panel.max_length if panel.source == "numpy2D" else panel.n_channels
-        self.input_2d_ = panel.source == "numpy2D"
-        return self
+        return labels
 
-    def _fit_networks(self, X, labels, classes, folds):
-        template = self._member(**member_params(self, self._member))
-        oof = np.zeros((len(labels), len(classes)))
-        counts = np.zeros(len(labels))
-        seeds = member_seeds(self.random_state, self.n_estimators)
-        members = [clone(template).set_params(random_state=seed) for seed in seeds]
-        parts = [folds[i % len(folds)] for i in range(len(members))]
-        datasets = [(_take(X, train), labels[train]) for train, _ in parts]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            if trains_together(self, len(members)):
-                fit_together(members, datasets, verbose=self.verbose)
-            else:
-                members, _ = fit_members(members, datasets, self.n_jobs, self.verbose, stop_on_interrupt=False)
-        for member, (_, held_out) in zip(members, parts, strict=True):
-            proba = member.predict_proba(_take(X, held_out))
-            oof[held_out] += _align(proba, member.classes_, classes)
-            counts[held_out] += 1
-        # cases in folds no member held out (more folds than members) get the members' mean
-        missing = counts == 0
-        if missing.any():
-            oof[missing] = np.mean([_align(m.predict_proba(_take(X, np.flatnonzero(missing))), m.classes_, classes)
-                                    for m in members], axis=0)
-            counts[missing] = 1
-        return members, oof / counts[:, None]
+    def _folds(self, labels, seed):
+        """Up to five stratified folds; plain folds when a class has a single case."""
+        encoded = np.searchsorted(self.classes_, labels)
+        smallest = np.bincount(encoded).min()
+        if smallest >= 2:
+            splitter = StratifiedKFold(min(N_FOLDS, smallest), shuffle=True, random_state=seed)
+        else:
+            splitter = KFold(min(N_FOLDS, len(encoded)), shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(encoded)), encoded))
 
-    def _fit_peer(self, name, padded, labels, classes, folds):
-        oof = np.zeros((len(labels), len(classes)))
-        seed = member_seeds(self.random_state, 1)[0]
-        for train, held_out in folds:
-            peer = _peer(name, seed, self.n_jobs)
-            peer.fit(padded[train], labels[train])
-            oof[held_out] = _align(peer.predict_proba(padded[held_out]), peer.classes_, classes)
-        peer = _peer(name, seed, self.n_jobs)
-        return peer.fit(padded, labels), oof
+    def _network_output(self, member, X):
+        return _align(member.predict_proba(X), member.classes_, self.classes_)
+
+    def _peer_output(self, peer, X):
+        return _align(peer.predict_proba(X), peer.classes_, self.classes_)
+
+    def _score_out_of_fold(self, proba, labels):
+        return float(np.mean(self.classes_[proba.argmax(1)] == labels))
+
+    def _set_train_scores(self, scores):
+        self.train_accuracy_ = scores
 
     def predict_proba(self, X) -> np.ndarray:
         """Weighted mean of the components' probabilities, ``(n_cases, n_classes)``."""
-        check_is_fitted(self)
-        panel = to_panel(X)
-        if panel.n_channels != self.n_channels_ or (self.input_2d_ and panel.max_length != self.n_features_in_):
-            got = panel.max_length if self.input_2d_ else panel.n_channels
-            raise ValueError(f"X has {got} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input")
-        X = panel_to_series(panel)
-        total = sum(self.weights_.values())
-        weights = {k: (w / total if total > 0 else 1 / len(self.weights_)) for k, w in self.weights_.items()}
-        members = self.estimators_["eadc"]
-        proba = weights["eadc"] * np.mean(
-            [_align(m.predict_proba(X), m.classes_, self.classes_) for m in members], axis=0
-        )
-        peers = [name for name in self.estimators_ if name != "eadc"]
-        if peers:
-            padded = self._padded_for_peers(panel)
-            for name in peers:
-                peer = self.estimators_[name]
-                proba += weights[name] * _align(peer.predict_proba(padded), peer.classes_, self.classes_)
-        return proba
+        return self._combined(X)
 
-    def _padded_for_peers(self, panel: Panel) -> np.ndarray:
-        if panel.max_length > self.n_timepoints_:
-            warnings.warn(
-                f"X has series of up to {panel.max_length} timepoints; the hybrid's peers take the "
-                f"{self.n_timepoints_} they were fitted on, so they see the first {self.n_timepoints_} "
-                "(the EA-DC networks see whole series)", UserWarning, stacklevel=3,
-            )
-            panel = Panel(panel.values[:, :, : self.n_timepoints_],
-                          np.minimum(panel.lengths, self.n_timepoints_), panel.source)
-        return pad_to_length(fill_missing(panel), self.n_timepoints_)
 
+class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
+    """EA-DC-Transformer regressors and aeon's strongest fast regressors, weighted
+    by their R² estimated inside the training data.
+
+    The scheme of :class:`EADCHybridClassifier` for numeric targets: up to
+    five folds of the training set, member ``i`` of the EA-DC ensemble trained
+    without fold ``i mod k``, each peer (MultiRocketHydra and QUANT by
+    default) cross-validated on the same folds and refitted on all of the
+    data. Each component's weight is its out-of-fold R² (0 where it predicts
+    worse than the training mean) raised to ``weight_exponent``, and
+    ``predict`` is the weighted mean of the components' predictions. aeon's
+    regressors predict one target, so with several targets each peer is
+    fitted once per target.
+
+    Peers need equal lengths: their series are zero-padded at the end to the
+    longest training series (and to their minimum length).
+
+    {parameters}
+    Attributes
+    ----------
+    estimators_ : dict
+        ``"eadc"``: the list of fitted networks; each peer's name: the peer
+        refitted on all the training data (one per target).
+    train_r2_ : dict
+        Out-of-fold R² of each component on the training data (averaged over targets).
+    train_predictions_ : dict
+        Out-of-fold predictions of each component, ``(n_cases, n_targets)``.
+    weights_ : dict
+        Weight of each component in ``predict``.
+    n_targets_ : int
+    n_channels_ : int
+    n_timepoints_ : int
+
+    Examples
+    --------
+    >>> from aeon.datasets import load_covid_3month
+    >>> from tsevo import EADCHybridRegressor
+    >>> X, y = load_covid_3month(split="train")
+    >>> reg = EADCHybridRegressor(n_estimators=2, max_epochs=2, d_model=16, n_heads=2, peers="quant",
+    ...                           random_state=0).fit(X, y)
+    >>> sorted(reg.weights_)
+    ['eadc', 'quant']
+    """
+
+    _task = "regression"
+    _member = EADCTransformerRegressor
+
+    def _check_targets(self, y, n_cases: int) -> np.ndarray:
+        targets = check_targets(y, n_cases)
+        self.n_targets_, self.target_ndim_ = (1 if targets.ndim == 1 else targets.shape[1]), targets.ndim
+        return targets.reshape(n_cases, -1)
+
+    def _folds(self, targets, seed):
+        splitter = KFold(min(N_FOLDS, len(targets)), shuffle=True, random_state=seed)
+        return list(splitter.split(targets))
+
+    def _network_output(self, member, X):
+        return member.predict(X).reshape(-1, self.n_targets_)
+
+    def _new_peer(self, name, seed):
+        return _PerTarget(lambda: _peer(name, seed, self.n_jobs, self._task))
+
+    def _peer_output(self, peer, X):
+        return peer.predict(X)
+
+    def _score_out_of_fold(self, predicted, targets):
+        residual = ((targets - predicted) ** 2).sum(axis=0)
+        spread = ((targets - targets.mean(axis=0)) ** 2).sum(axis=0)
+        return float(np.mean(1 - residual / spread))
+
+    def _set_train_scores(self, scores):
+        self.train_r2_ = scores
+
+    def predict(self, X) -> np.ndarray:
+        """Weighted mean of the components' predictions, ``(n_cases,)`` or ``(n_cases, n_targets)``."""
+        combined = self._combined(X)
+        return combined[:, 0] if self.target_ndim_ == 1 else combined
 
 
 def _align(proba: np.ndarray, own: np.ndarray, classes: np.ndarray) -> np.ndarray:

@@ -104,12 +104,15 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        the workers. Results equal those of ``n_jobs=1`` with as many threads
        per network. The hybrid passes it to its peers that take it.""", "estimator", kinds=("ensemble", "hybrid")),
     HP("peers", "multirockethydra,quant", [str], "str", """
-       Comma-separated aeon classifiers set beside the EA-DC ensemble:
-       "multirockethydra", "quant", "minirocket" or "rocket".""", "estimator", ("classification",), ("hybrid",)),
+       Comma-separated aeon estimators set beside the EA-DC ensemble (the
+       classifiers or regressors of that name): "multirockethydra", "quant",
+       "minirocket" or "rocket", and for regression also "multirocket".""",
+       "estimator", kinds=("hybrid",)),
     HP("weight_exponent", 4.0, [_real(0)], "float", """
-       Each member's weight is its accuracy estimated by cross-validation
-       inside the training data, raised to this power (CAWPE, as in HIVE-COTE
-       2); 0 weighs all members equally.""", "estimator", ("classification",), ("hybrid",)),
+       Each member's weight is its score estimated by cross-validation inside
+       the training data (accuracy, or R² for regression, where a negative R²
+       counts as 0), raised to this power (CAWPE, as in HIVE-COTE 2); 0 weighs
+       all members equally.""", "estimator", kinds=("hybrid",)),
     # ---------------------------------------------------------------- training length
     HP("max_epochs", "auto", [_int(0), StrOptions({"auto"})], 'int or "auto"', """
        Passes over the training data (an upper bound with early stopping).
@@ -261,7 +264,7 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "training", ("classification",)),
     HP("loss", "mse", [StrOptions({"mse", "huber"})], '{"mse", "huber"}', """
        Loss on the standardised targets: mean squared error, or Huber (less
-       pulled by outlying targets).""", "training", ("regression",), ("single", "ensemble")),
+       pulled by outlying targets).""", "training", ("regression",)),
     HP("clip_predictions", None, [_real(0), None], "float or None", """
        Clip predictions to the range of the training targets, widened on
        each side by this fraction of its width; None leaves them as the
@@ -271,7 +274,7 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        default: where targets are heavy-tailed, new cases truly lie beyond
        the training range and clipping takes their predictions away
        (validation inside TRAIN: ``benchmarks/results/defaults/clip_tser.md``).""",
-       "estimator", ("regression",), ("single", "ensemble")),
+       "estimator", ("regression",)),
     HP("class_weight", None, [StrOptions({"balanced"}), dict, None], '"balanced", dict or None', """
        Class weights of the loss.""", "estimator", ("classification",)),
     HP("augmentation", "none", [StrOptions({"none", "light", "full"})], '{"none", "light", "full"}', """

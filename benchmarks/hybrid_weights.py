@@ -1,0 +1,110 @@
+"""Choose how the regression hybrid weighs its components, by validation inside TRAIN.
+
+For each problem, ``EADCHybridRegressor`` (the defaults, with every peer in
+``PEERS``) is fitted on TRAIN,
+which gives every component's out-of-fold predictions on TRAIN
+(``train_predictions_``) on five folds. Each weighting rule is then scored
+by leaving one fold out: the weights come from the other four folds'
+out-of-fold predictions and are applied to the held-out fold's. No component
+is refitted and TEST is never read. The rules are scored on each set of
+components in ``COMPONENT_SETS``.
+
+    python benchmarks/hybrid_weights.py --data-dir ../shared/data/tser \
+        --output benchmarks/results/defaults/hybrid_weights_tser.csv --n-jobs 2
+
+Rules: ``r2^p`` (out-of-fold R², negatives as 0, to the power p; p=0 weighs
+all equally), ``best`` (the single best component), ``inverse_mse`` (weights
+1/MSE, Bates and Granger's combination) and ``stacked`` (non-negative least
+squares on the predictions, normalised to sum to one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import nnls
+
+EXPONENTS = (0, 1, 2, 4, 8)
+PEERS = "multirocket,multirockethydra,quant,rocket"
+COMPONENT_SETS = ("eadc,multirocket,quant", "eadc,multirockethydra,quant", "multirocket,quant")
+
+
+def _r2(predicted: np.ndarray, targets: np.ndarray) -> float:
+    return 1 - ((targets - predicted) ** 2).sum() / ((targets - targets.mean()) ** 2).sum()
+
+
+def rule_weights(rule: str, predictions: dict[str, np.ndarray], targets: np.ndarray) -> dict[str, float]:
+    """Weights of the components (summing to one) fitted on these cases."""
+    names = list(predictions)
+    if rule == "best":
+        best = max(names, key=lambda n: _r2(predictions[n], targets))
+        raw = {n: float(n == best) for n in names}
+    elif rule == "inverse_mse":
+        raw = {n: 1 / np.mean((predictions[n] - targets) ** 2) for n in names}
+    elif rule == "stacked":
+        coefficients, _ = nnls(np.column_stack([predictions[n] for n in names]), targets)
+        raw = dict(zip(names, coefficients, strict=True))
+    else:
+        exponent = float(rule.split("^")[1])
+        raw = {n: max(_r2(predictions[n], targets), 0.0) ** exponent for n in names}
+    total = sum(raw.values())
+    return {n: (w / total if total > 0 else 1 / len(names)) for n, w in raw.items()}
+
+
+def rules() -> list[str]:
+    return [f"r2^{p}" for p in EXPONENTS] + ["best", "inverse_mse", "stacked"]
+
+
+def validate(name: str, data_dir: str, seed: int) -> list[dict]:
+    import torch
+
+    from tsevo import EADCHybridRegressor, load_tser
+    from tsevo.estimators._ensemble import member_seeds
+
+    torch.set_num_threads(1)
+    X, y = load_tser(name, split="train", data_dir=data_dir, download=False)
+    hybrid = EADCHybridRegressor(peers=PEERS, random_state=seed).fit(X, y)
+    predictions = {n: p[:, 0] for n, p in hybrid.train_predictions_.items()}
+    folds = hybrid._folds(y.reshape(len(y), -1), member_seeds(seed, 1)[0])
+    rows = []
+    for components in COMPONENT_SETS:
+        chosen = {n: predictions[n] for n in components.split(",")}
+        for rule in rules():
+            squared = np.zeros(len(y))
+            for train, held_out in folds:
+                weights = rule_weights(rule, {n: p[train] for n, p in chosen.items()}, y[train])
+                combined = sum(w * chosen[n][held_out] for n, w in weights.items())
+                squared[held_out] = (combined - y[held_out]) ** 2
+            rows.append({"dataset": name, "components": components, "rule": rule,
+                         "rmse": float(np.sqrt(squared.mean()))})
+    for component, predicted in predictions.items():
+        rows.append({"dataset": name, "components": component, "rule": "alone",
+                     "rmse": float(np.sqrt(np.mean((predicted - y) ** 2)))})
+    return rows
+
+
+def main() -> None:
+    from joblib import Parallel, delayed
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--datasets", default="FloodModeling1,FloodModeling3,Tecator,Covid3Month,CardanoSentiment")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    args = parser.parse_args()
+    names = args.datasets.split(",")
+    results = Parallel(n_jobs=args.n_jobs)(delayed(validate)(n, args.data_dir, args.seed) for n in names)
+    rows = [row for rows in results for row in rows]
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    with open(args.output, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["dataset", "components", "rule", "rmse"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
