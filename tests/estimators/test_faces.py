@@ -30,7 +30,7 @@ class MySktimeEADC(SktimeEADC):
 
 @pytest.mark.parametrize("face", [
     AeonEADC, MyAeonEADC, aeon_faces.EADCEnsembleClassifier, aeon_faces.EADCHybridClassifier,
-    aeon_faces.EADCTransformerRegressor, aeon_faces.EADCEnsembleRegressor,
+    aeon_faces.EADCTransformerRegressor, aeon_faces.EADCEnsembleRegressor, aeon_faces.EADCHybridRegressor,
 ])
 def test_aeon_check_estimator_passes(face):
     from aeon.testing.estimator_checking import check_estimator
@@ -45,7 +45,7 @@ def test_aeon_check_estimator_passes(face):
 
 @pytest.mark.parametrize("face", [
     SktimeEADC, MySktimeEADC, sktime_faces.EADCEnsembleClassifier, sktime_faces.EADCHybridClassifier,
-    sktime_faces.EADCTransformerRegressor, sktime_faces.EADCEnsembleRegressor,
+    sktime_faces.EADCTransformerRegressor, sktime_faces.EADCEnsembleRegressor, sktime_faces.EADCHybridRegressor,
 ])
 def test_sktime_check_estimator_passes(face):
     from sktime.utils.estimator_checks import check_estimator

@@ -118,6 +118,8 @@ def test_predictions_stay_near_the_training_targets_range(covid, tmp_path):
     old = EADCTransformerRegressor.load(tmp_path / "old.pt")
     assert old.clip_predictions is None
     np.testing.assert_array_equal(old.predict(far), unclipped)
+    with pytest.raises(ValueError, match="training targets' range.*refit"):
+        old.set_params(clip_predictions=0.1).predict(far)
 
 
 def test_a_continued_fit_widens_the_range(covid):
@@ -125,3 +127,66 @@ def test_a_continued_fit_widens_the_range(covid):
     reg = EADCTransformerRegressor(**{**FAST, "max_epochs": 1}, warm_start=True, random_state=0).fit(X, y)
     reg.fit(X, y + 10)
     assert reg.target_min_[0] == y.min() and reg.target_max_[0] == y.max() + 10
+
+
+def test_the_hybrid_regressor_weighs_components_by_out_of_fold_r2(covid):
+    from tsevo import EADCHybridRegressor
+
+    X, y, X_test, _ = covid
+    hybrid = EADCHybridRegressor(**FAST, n_estimators=2, peers="quant,minirocket", random_state=0).fit(X, y)
+    assert set(hybrid.weights_) == set(hybrid.train_r2_) == {"eadc", "quant", "minirocket"}
+    for name, predicted in hybrid.train_predictions_.items():
+        r2 = 1 - ((y - predicted[:, 0]) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+        assert hybrid.train_r2_[name] == pytest.approx(r2)
+        assert hybrid.weights_[name] == pytest.approx(max(r2, 0) ** 4)
+    total = sum(hybrid.weights_.values())
+    networks = np.mean([m.predict(X_test) for m in hybrid.estimators_["eadc"]], axis=0)
+    peers = {name: hybrid.estimators_[name].predict(X_test)[:, 0] for name in ("quant", "minirocket")}
+    expected = hybrid.weights_["eadc"] / total * networks + sum(
+        hybrid.weights_[name] / total * predicted for name, predicted in peers.items()
+    )
+    np.testing.assert_allclose(hybrid.predict(X_test), expected)
+    again = EADCHybridRegressor(**FAST, n_estimators=2, peers="quant,minirocket", random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X_test), hybrid.predict(X_test))
+    equal = EADCHybridRegressor(**FAST, n_estimators=2, peers="quant", weight_exponent=0, random_state=0).fit(X, y)
+    assert set(equal.weights_.values()) == {1.0}
+
+
+def test_the_hybrid_regressor_fits_one_peer_per_target(covid):
+    from tsevo import EADCHybridRegressor
+
+    X, y, X_test, _ = covid
+    targets = np.column_stack([y, 10 * y + 1])
+    hybrid = EADCHybridRegressor(**FAST, n_estimators=2, peers="quant", random_state=0).fit(X, targets)
+    assert hybrid.n_targets_ == 2 and len(hybrid.estimators_["quant"].estimators_) == 2
+    assert hybrid.predict(X_test).shape == (len(X_test), 2)
+    assert hybrid.train_predictions_["quant"].shape == (len(X), 2)
+
+
+def test_the_hybrid_regressor_refuses_bad_targets_and_peers_and_keeps_its_fit(covid):
+    from tsevo import EADCHybridRegressor
+
+    X, y, X_test, _ = covid
+    hybrid = EADCHybridRegressor(**FAST, n_estimators=2, peers="", random_state=0).fit(X, y)
+    before = hybrid.predict(X_test)
+    labels = np.array(["low", "high"] * (len(y) // 2))
+    with pytest.raises(TypeError, match="class labels"):
+        hybrid.fit(X, labels)
+    with pytest.raises(ValueError, match="unknown peer 'drcif'.*multirocket"):
+        hybrid.set_params(peers="quant,drcif").fit(X, y)
+    np.testing.assert_array_equal(hybrid.predict(X_test), before)  # a failed refit leaves the last fit whole
+    assert labels[0] == "low"
+
+
+def test_the_hybrid_regressor_passes_scikit_learns_battery():
+    # without peers, as for the hybrid classifier: the aeon peers fit five times per fit; they
+    # run in the tests above and in aeon's and sktime's batteries of the faces
+    from tsevo import EADCHybridRegressor
+
+    params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(EADCHybridRegressor(**params, n_estimators=2, peers=""), on_fail=None)
+    failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
+    assert failed == {}
+    assert len([r for r in results if r["status"] == "passed"]) > 50

@@ -49,6 +49,14 @@ def eadc_ensemble_regressor(seed: int):
     return EADCEnsembleRegressor(random_state=seed)
 
 
+@register("eadc-hybrid", "regression")
+def eadc_hybrid_regressor(seed: int):
+    """Five EA-DC regressors beside aeon's regressors, weighted by their R² inside TRAIN."""
+    from tsevo import EADCHybridRegressor
+
+    return EADCHybridRegressor(random_state=seed)
+
+
 @register("eadc-hybrid")
 def eadc_hybrid(seed: int):
     """Five EA-DC networks beside MultiRocketHydra and QUANT, weighted by accuracy inside TRAIN."""

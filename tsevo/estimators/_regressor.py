@@ -122,5 +122,10 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
         """Predicted targets, ``(n_cases,)`` or ``(n_cases, n_targets)`` like the ``y`` of fit."""
         outputs = self._outputs(X).numpy() * self.target_scale_ + self.target_mean_
         if self.clip_predictions is not None:
+            if not hasattr(self, "target_min_"):
+                raise ValueError(
+                    "clip_predictions needs the training targets' range, which this model, saved by an older "
+                    "tsevo, does not hold: refit it, or set clip_predictions=None"
+                )
             outputs = clip_to_range(outputs, self.target_min_, self.target_max_, self.clip_predictions)
         return outputs[:, 0] if self.target_ndim_ == 1 else outputs
