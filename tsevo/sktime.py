@@ -68,7 +68,12 @@ class SktimeRegressorFace(BaseRegressor):
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        return [checks_params(cls._core), checks_params(cls._core, second=True)]
+        sets = [checks_params(cls._core), checks_params(cls._core, second=True)]
+        if cls._core._kind == "hybrid":
+            # sktime's scenarios give regressors 0/1 targets, which aeon's regressors (the hybrid's
+            # peers) refuse; aeon's battery runs the hybrid regressor with a peer
+            sets = [{**params, "peers": ""} for params in sets]
+        return sets
 
 
 class EADCTransformerClassifier(NetworkDelegate, SktimeFace):

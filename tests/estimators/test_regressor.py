@@ -174,7 +174,11 @@ def test_the_hybrid_regressor_refuses_bad_targets_and_peers_and_keeps_its_fit(co
         hybrid.fit(X, labels)
     with pytest.raises(ValueError, match="unknown peer 'drcif'.*multirocket"):
         hybrid.set_params(peers="quant,drcif").fit(X, y)
+    with pytest.raises(ValueError, match="two distinct values"):
+        hybrid.set_params(peers="quant").fit(X, (y > np.median(y)).astype(float))
     np.testing.assert_array_equal(hybrid.predict(X_test), before)  # a failed refit leaves the last fit whole
+    restored = pickle.loads(pickle.dumps(EADCHybridRegressor(**FAST, n_estimators=1, peers="quant").fit(X, y)))
+    assert restored.predict(X_test).shape == before.shape
     assert labels[0] == "low"
 
 

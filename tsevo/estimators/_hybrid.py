@@ -70,11 +70,12 @@ def _peer(name: str, seed: int, n_jobs: int | None = 1, task: str = "classificat
 class _PerTarget:
     """One aeon regressor per target column: aeon's regressors predict a single target."""
 
-    def __init__(self, make):
-        self.make = make
+    def __init__(self, name: str, seed: int, n_jobs: int | None):
+        self.name, self.seed, self.n_jobs = name, seed, n_jobs
 
     def fit(self, X: np.ndarray, targets: np.ndarray) -> _PerTarget:
-        self.estimators_ = [self.make().fit(X, column) for column in targets.T]
+        self.estimators_ = [_peer(self.name, self.seed, self.n_jobs, "regression").fit(X, column)
+                            for column in targets.T]
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # (n_cases, n_targets)
@@ -357,6 +358,12 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
 
     def _check_targets(self, y, n_cases: int) -> np.ndarray:
         targets = check_targets(y, n_cases)
+        two_valued = [len(np.unique(column)) == 2 for column in targets.reshape(n_cases, -1).T]
+        if self._peer_names() and any(two_valued):
+            raise ValueError(
+                "y has a target with only two distinct values, which aeon's regressors (the peers "
+                f"{self.peers!r}) refuse: use a classifier, or peers=\"\" for the networks alone"
+            )
         self.n_targets_, self.target_ndim_ = (1 if targets.ndim == 1 else targets.shape[1]), targets.ndim
         return targets.reshape(n_cases, -1)
 
@@ -368,7 +375,7 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
         return member.predict(X).reshape(-1, self.n_targets_)
 
     def _new_peer(self, name, seed):
-        return _PerTarget(lambda: _peer(name, seed, self.n_jobs, self._task))
+        return _PerTarget(name, seed, self.n_jobs)
 
     def _peer_output(self, peer, X):
         return peer.predict(X)
