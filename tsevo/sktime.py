@@ -40,7 +40,11 @@ TAGS = {
     "capability:random_state": True,
 }
 # the ensembles' n_jobs trains networks in worker processes (sktime's name for an n_jobs parameter)
-THREADED = {"capability:multithreading": True}
+# n_jobs sets the threads each network trains with (a share of the process's), and torch's float
+# sums depend on the thread count: n_jobs=1 and n_jobs=-1 agree only where torch has one thread
+# (tests/estimators/test_ensembles.py checks equality at equal threads per network), so sktime's
+# check that they agree to the last bit is skipped
+THREADED = {"capability:multithreading": True, "tests:skip_by_name": ["test_multiprocessing_idempotent"]}
 
 
 class SktimeFace(BaseClassifier):
