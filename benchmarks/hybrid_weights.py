@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,28 @@ def validate(name: str, data_dir: str, seed: int) -> list[dict]:
     return rows
 
 
+def write_markdown(csv_path: str, command: str) -> None:
+    """The CSV as tables beside it: each component alone, then each rule per set of components."""
+    import pandas as pd
+
+    results = pd.read_csv(csv_path)
+    alone = results[results.rule == "alone"].pivot(index="components", columns="dataset", values="rmse")
+    best_alone = alone.min(axis=0)
+    lines = [
+        "# Weighting the regression hybrid's components: validation inside TRAIN", "",
+        "Produced by:", "", "```bash", command, "```", "",
+        "Out-of-fold RMSE on TRAIN of five folds (TEST never read). Each component alone:", "",
+        alone.to_markdown(floatfmt=".4g"), "",
+        "Each rule, its weights fitted on four folds' out-of-fold predictions and applied to the fifth; "
+        "`ratio` is the mean over problems of RMSE / the best component alone.", "",
+    ]
+    for components, rows in results[results.rule != "alone"].groupby("components", sort=False):
+        table = rows.pivot(index="rule", columns="dataset", values="rmse")
+        table["ratio"] = (table[best_alone.index] / best_alone).mean(axis=1)
+        lines += [f"## {components}", "", table.to_markdown(floatfmt=".4g"), ""]
+    Path(csv_path).with_suffix(".md").write_text("\n".join(lines))
+
+
 def main() -> None:
     from joblib import Parallel, delayed
 
@@ -104,6 +127,7 @@ def main() -> None:
         writer = csv.DictWriter(f, fieldnames=["dataset", "components", "rule", "rmse"])
         writer.writeheader()
         writer.writerows(rows)
+    write_markdown(args.output, "python benchmarks/hybrid_weights.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":
