@@ -167,7 +167,9 @@ def test_the_hybrid_regressor_refuses_bad_targets_and_peers_and_keeps_its_fit(co
     from tsevo import EADCHybridRegressor
 
     X, y, X_test, _ = covid
-    hybrid = EADCHybridRegressor(**FAST, n_estimators=2, peers="", random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="no component of the hybrid scored above 0.*R²: eadc -"):
+        hybrid = EADCHybridRegressor(**FAST, n_estimators=2, peers="", random_state=0).fit(X, y)
+    assert hybrid.weights_ == {"eadc": 0.0}  # two epochs on Covid3Month: worse than the mean, so weighted equally
     before = hybrid.predict(X_test)
     labels = np.array(["low", "high"] * (len(y) // 2))
     with pytest.raises(TypeError, match="class labels"):

@@ -97,6 +97,7 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
 
     _kind = "hybrid"
     _member: type
+    _score_name: str  # what _score_out_of_fold measures, for messages
 
     def _peer_names(self) -> list[str]:
         return [name.strip() for name in self.peers.split(",") if name.strip()]
@@ -129,6 +130,12 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         self.estimators_ = estimators
         self.train_predictions_ = oof
         self.weights_ = {name: max(score, 0.0) ** self.weight_exponent for name, score in scores.items()}
+        if not any(self.weights_.values()):
+            warnings.warn(
+                f"no component of the hybrid scored above 0 out of fold inside the training data ({self._score_name}: "
+                + ", ".join(f"{name} {score:.3g}" for name, score in scores.items())
+                + "); they are weighted equally, and none may beat a constant prediction", UserWarning, stacklevel=3,
+            )
         self._set_train_scores(scores)
         self.n_channels_, self.n_timepoints_ = panel.n_channels, length
         self.n_features_in_ = panel.max_length if panel.source == "numpy2D" else panel.n_channels
@@ -272,6 +279,7 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
 
     _task = "classification"
     _member = EADCTransformerClassifier
+    _score_name = "accuracy"
 
     def _check_targets(self, y, n_cases: int) -> np.ndarray:
         labels = check_labels(y, n_cases)
@@ -355,6 +363,7 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
 
     _task = "regression"
     _member = EADCTransformerRegressor
+    _score_name = "R²"
 
     def _check_targets(self, y, n_cases: int) -> np.ndarray:
         targets = check_targets(y, n_cases)
