@@ -27,21 +27,18 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import nnls
+from sklearn.metrics import r2_score
 
 EXPONENTS = (0, 1, 2, 4, 8)
 PEERS = "multirocket,multirockethydra,quant,rocket"
 COMPONENT_SETS = ("eadc,multirocket,quant", "eadc,multirockethydra,quant", "multirocket,quant")
 
 
-def _r2(predicted: np.ndarray, targets: np.ndarray) -> float:
-    return 1 - ((targets - predicted) ** 2).sum() / ((targets - targets.mean()) ** 2).sum()
-
-
 def rule_weights(rule: str, predictions: dict[str, np.ndarray], targets: np.ndarray) -> dict[str, float]:
     """Weights of the components (summing to one) fitted on these cases."""
     names = list(predictions)
     if rule == "best":
-        best = max(names, key=lambda n: _r2(predictions[n], targets))
+        best = max(names, key=lambda n: r2_score(targets, predictions[n]))
         raw = {n: float(n == best) for n in names}
     elif rule == "inverse_mse":
         raw = {n: 1 / np.mean((predictions[n] - targets) ** 2) for n in names}
@@ -50,7 +47,7 @@ def rule_weights(rule: str, predictions: dict[str, np.ndarray], targets: np.ndar
         raw = dict(zip(names, coefficients, strict=True))
     else:
         exponent = float(rule.split("^")[1])
-        raw = {n: max(_r2(predictions[n], targets), 0.0) ** exponent for n in names}
+        raw = {n: max(r2_score(targets, predictions[n]), 0.0) ** exponent for n in names}
     total = sum(raw.values())
     return {n: (w / total if total > 0 else 1 / len(names)) for n, w in raw.items()}
 

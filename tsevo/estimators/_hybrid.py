@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -118,14 +119,15 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         targets = self._check_targets(y, panel.n_cases)
         for name in self._peer_names():
             _peer(name, 0, task=self._task)  # unknown names fail before any training
-        folds = self._folds(targets, member_seeds(self.random_state, 1)[0])
+        seed = member_seeds(self.random_state, 1)[0]  # the folds' and the peers' seed
+        folds = self._folds(targets, seed)
         estimators, oof = {}, {}
         series = panel_to_series(panel)  # one container the members can index by case
         estimators["eadc"], oof["eadc"] = self._fit_networks(series, y, folds)
         length = max([panel.max_length] + [min_length(n) for n in self._peer_names()])
         padded = pad_to_length(fill_missing(panel), length)
         for name in self._peer_names():
-            estimators[name], oof[name] = self._fit_peer(name, padded, targets, folds)
+            estimators[name], oof[name] = self._fit_peer(name, seed, padded, targets, folds)
         scores = {name: self._score_out_of_fold(predicted, targets) for name, predicted in oof.items()}
         self.estimators_ = estimators
         self.train_predictions_ = oof
@@ -169,8 +171,7 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
             counts[missing] = 1
         return members, total / counts[:, None]
 
-    def _fit_peer(self, name, padded, targets, folds):
-        seed = member_seeds(self.random_state, 1)[0]
+    def _fit_peer(self, name, seed, padded, targets, folds):
         oof = None
         for train, held_out in folds:
             peer = self._new_peer(name, seed).fit(padded[train], targets[train])
@@ -367,14 +368,15 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
 
     def _check_targets(self, y, n_cases: int) -> np.ndarray:
         targets = check_targets(y, n_cases)
-        two_valued = [len(np.unique(column)) == 2 for column in targets.reshape(n_cases, -1).T]
+        columns = targets.reshape(n_cases, -1)
+        two_valued = [len(np.unique(column)) == 2 for column in columns.T]
         if self._peer_names() and any(two_valued):
             raise ValueError(
                 "y has a target with only two distinct values, which aeon's regressors (the peers "
                 f"{self.peers!r}) refuse: use a classifier, or peers=\"\" for the networks alone"
             )
         self.n_targets_, self.target_ndim_ = (1 if targets.ndim == 1 else targets.shape[1]), targets.ndim
-        return targets.reshape(n_cases, -1)
+        return columns
 
     def _folds(self, targets, seed):
         splitter = KFold(min(N_FOLDS, len(targets)), shuffle=True, random_state=seed)
@@ -390,9 +392,7 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
         return peer.predict(X)
 
     def _score_out_of_fold(self, predicted, targets):
-        residual = ((targets - predicted) ** 2).sum(axis=0)
-        spread = ((targets - targets.mean(axis=0)) ** 2).sum(axis=0)
-        return float(np.mean(1 - residual / spread))
+        return float(r2_score(targets, predicted))  # averaged over targets
 
     def _set_train_scores(self, scores):
         self.train_r2_ = scores
