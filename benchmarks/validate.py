@@ -118,11 +118,20 @@ CONFIGS: dict[str, dict] = {
     "clipped": {"clip_predictions": 0.1},
     # the same networks, scored unclipped and with each margin of CLIP_MARGINS (one fit per cell)
     "clip_margins": {"clip_predictions": None},
+    # the output layer also reads the stem's features averaged at full resolution, before the
+    # patches: the residual control's global-average-pooling path beside the EA-DC tokens
+    # (control.md: the control validates 0.886 against 0.851; residual_stem_bn.md: its stem under
+    # the blocks alone 0.854, so the gap lies above the stem)
+    "stem_pooling": {"stem_pooling": True},
+    "stem_pooling_reseeded": {"stem_pooling": True},
+    "residual_stem_pooling": {"stem": "residual", "stem_pooling": True},
+    "residual_stem_pooling_reseeded": {"stem": "residual", "stem_pooling": True},
 }
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
-                                 "patch_max_reseeded": 1000, "narrow_reseeded": 1000}
+                                 "patch_max_reseeded": 1000, "narrow_reseeded": 1000,
+                                 "stem_pooling_reseeded": 1000, "residual_stem_pooling_reseeded": 1000}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},

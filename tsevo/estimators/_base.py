@@ -279,7 +279,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         module, device, dtype = self._inference_module()
         with torch.inference_mode():
             rows = [
-                module.forward_head(*module.forward_features(v, m), pre_logits=True)
+                module.pooled_features(v, m)
                 for v, m, _ in data.batches(4 * self.batch_size, device, dtype=dtype)
             ]
             return torch.cat(rows).double().cpu().numpy()

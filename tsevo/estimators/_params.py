@@ -243,6 +243,12 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("head", "mean", [StrOptions(set(HEADS))], '{"mean", "max", "attention", "flatten"}', """
        Masked pooling over real steps (any length at predict time), or the
        reference's flatten head (series no longer than those seen in fit).""", "network"),
+    HP("stem_pooling", False, ["boolean"], "bool", """
+       Also average the stem's features over the real steps at full
+       resolution, before its patches, and give that mean to the output
+       layer beside the pooled tokens (the global average pooling of a
+       convolutional network, which patches of long series coarsen). Needs
+       ``stem`` "conv" or "residual".""", "network"),
     HP("checkpoint", False, ["boolean"], "bool", """
        Recompute each block's activations in the backward pass instead of
        keeping them: training needs less memory (the attention maps of every

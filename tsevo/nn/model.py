@@ -139,6 +139,12 @@ class EADCTransformer(nn.Module):
         :class:`tsevo.nn.EADCBlock`.
     head : {"mean", "max", "attention", "flatten"}
         Masked pooling over steps, or the reference's flatten head.
+    stem_pooling : bool
+        Also average the stem's features over the real steps at full
+        resolution, before its patches, and hand that mean to the output
+        layer beside the pooled tokens: the global-average-pooling path of
+        a convolutional network, which the patches would otherwise
+        coarsen. Needs a convolutional stem (``stem`` "conv" or "residual").
     max_length : int or None
         Length the flatten head is built for; required for ``head="flatten"``.
     layer_scale : float or None
@@ -174,6 +180,7 @@ class EADCTransformer(nn.Module):
         norm: str = "layer",
         norm_placement: str = "pre",
         head: str = "mean",
+        stem_pooling: bool = False,
         max_length: int | None = None,
         fast_maps: bool = True,
         layer_scale: float | None = None,
@@ -185,7 +192,13 @@ class EADCTransformer(nn.Module):
                 f"causal=True needs conv_padding='causal': with conv_padding={conv_padding!r} the "
                 "convolutions read later steps and the network would not be causal"
             )
+        if stem_pooling and stem == "patch":
+            raise ValueError(
+                "stem_pooling=True needs a convolutional stem ('conv' or 'residual'): the patch stem "
+                "has no features at full resolution to pool"
+            )
         self.checkpoint = checkpoint
+        self.stem_pooling = stem_pooling
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
@@ -210,6 +223,8 @@ class EADCTransformer(nn.Module):
         else:
             self.pool = MaskedPooling(d_model, head)
             pooled_width = d_model
+        if stem_pooling:
+            pooled_width += d_model
         self.head_dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(pooled_width, n_classes)
 
@@ -227,7 +242,22 @@ class EADCTransformer(nn.Module):
         ``padded`` says whether any step is invalid (None: read from
         ``valid``, one device sync; under ``torch.func.vmap`` it must be given).
         """
-        h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
+        h, valid, _ = self._encode(x, valid, maps, padded)
+        return h, valid
+
+    def _encode(
+        self, x: torch.Tensor, valid: torch.Tensor, maps: AttentionMaps | None, padded: bool | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        # -> token features (B, T, D), their validity (B, T), and with stem_pooling the stem's
+        # features averaged over the real steps at full resolution (B, D), else None
+        stem_mean = None
+        if self.stem_pooling:
+            full = self.stem.features(x, valid)  # (B, D, L)
+            real = valid[:, None, :].to(full.dtype)  # (B, 1, L)
+            stem_mean = (full * real).sum(-1) / real.sum(-1).clamp(min=1)  # (B, D)
+            h, valid = self.stem.patch(full, valid)  # (B, T, D), (B, T)
+        else:
+            h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
         h = (h + sinusoidal_positions(h.shape[1], self.d_model, h.device)) * valid[..., None]
         allowed = map_mask(valid, self.causal, padded)  # (B, 1, T, T) or None; shared by every layer
         prev_map = None
@@ -241,16 +271,15 @@ class EADCTransformer(nn.Module):
                 h, prev_map, probs = block(h, valid, prev_map, allowed)
             if maps is not None:
                 maps.record(index, prev_map, probs)
-        return (h if self.norm is None else self.norm(h, valid)), valid
+        return (h if self.norm is None else self.norm(h, valid)), valid, stem_mean
 
-    def forward_head(
-        self, h: torch.Tensor, valid: torch.Tensor, pre_logits: bool = False
-    ) -> torch.Tensor:
+    def pooled_features(self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None = None) -> torch.Tensor:
+        """``(B, C, L)`` and ``(B, L)`` -> the output layer's input ``(B, P)``: the pooled
+        tokens, followed by the stem's mean features when ``stem_pooling``."""
+        h, valid, stem_mean = self._encode(x, valid, None, padded)
         pooled = self.pool(h, valid)  # (B, D) or (B, L_max * D)
-        if pre_logits:
-            return pooled
-        return self.classifier(self.head_dropout(pooled))
+        return pooled if stem_mean is None else torch.cat([pooled, stem_mean], dim=-1)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None = None) -> torch.Tensor:
         """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``."""
-        return self.forward_head(*self.forward_features(x, valid, padded=padded))
+        return self.classifier(self.head_dropout(self.pooled_features(x, valid, padded)))

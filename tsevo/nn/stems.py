@@ -94,11 +94,14 @@ class ConvStem(nn.Module):
         # (B, D, L): padding-safe norm (padded steps never enter real statistics)
         return F.gelu(norm(h.transpose(1, 2), valid)).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """The features at full resolution, before the patches: ``(B, C, L)`` -> ``(B, D, L)``."""
         # inputs are zeroed at padded steps here, so the convolutions need no mask of their own
         h = self._norm_act(self.norm1, self.conv1(x * valid[:, None, :]), valid)  # (B, D, L)
-        h = self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]), valid)  # (B, D, L)
-        return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
+        return self._norm_act(self.norm2, self.conv2(h * valid[:, None, :]), valid)  # (B, D, L)
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.patch(self.features(x, valid), valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
 class ResidualConvBlock(nn.Module):
@@ -155,11 +158,15 @@ class ResidualStem(nn.Module):
         )
         self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding)
 
-    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """The features at full resolution, before the patches: ``(B, C, L)`` -> ``(B, D, L)``."""
         h = x
         for block in self.blocks:
             h = block(h, valid)  # (B, D, L)
-        return self.patch(h, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
+        return h
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.patch(self.features(x, valid), valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
 
 
 STEM_CLASSES = {"patch": PatchStem, "conv": ConvStem, "residual": ResidualStem}
