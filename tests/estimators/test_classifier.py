@@ -152,6 +152,12 @@ def test_transform_gives_one_embedding_per_case(small_motions):
     clf = EADCTransformerClassifier(**FAST, random_state=0).fit(X, y)
     emb = clf.transform(X_test)
     assert emb.shape == (len(X_test), FAST["d_model"])
+    # with stem pooling the output layer also reads the stem's mean features, and so does transform
+    pooled = EADCTransformerClassifier(**FAST, stem_pooling=True, random_state=0).fit(X, y)
+    emb = pooled.transform(X_test)
+    assert emb.shape == (len(X_test), 2 * FAST["d_model"])
+    logits = pooled.module_.classifier(torch.as_tensor(emb, dtype=torch.float32)).softmax(-1)
+    np.testing.assert_allclose(logits.detach().numpy(), pooled.predict_proba(X_test), atol=1e-5)
 
 
 def test_attention_maps_per_layer(small_motions):

@@ -209,6 +209,44 @@ def test_unknown_patch_embedding_is_refused():
         make_model(patch_size=2, patch_embedding="mean")
 
 
+@pytest.mark.parametrize("stem", ["conv", "residual"])
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("patch_size", [1, 3])
+def test_stem_pooling_ignores_padding(stem, norm, patch_size):
+    model = make_model(stem=stem, norm=norm, patch_size=patch_size, stem_pooling=True)
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    x_pad = torch.cat([x, 50 * torch.randn(2, C, 7)], dim=-1)
+    valid_pad = torch.cat([valid, torch.zeros(2, 7, dtype=torch.bool)], dim=1)
+    torch.testing.assert_close(model(x_pad, valid_pad), model(x, valid), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("stem", ["conv", "residual"])
+def test_stem_pooling_hands_the_stems_mean_features_to_the_output_layer(stem):
+    model = make_model(stem=stem, patch_size=3, stem_pooling=True)
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    valid[1, 12:] = False
+    pooled = model.pooled_features(x, valid)  # (B, 2D): pooled tokens, then the stem's mean
+    assert model.classifier.in_features == pooled.shape[1] == 2 * SMALL["d_model"]
+    full = model.stem.features(x, valid)  # (B, D, L)
+    torch.testing.assert_close(pooled[0, 16:], full[0].mean(-1))
+    torch.testing.assert_close(pooled[1, 16:], full[1, :, :12].mean(-1))
+    tokens, tokens_valid = model.forward_features(x, valid)
+    torch.testing.assert_close(pooled[:, :16], model.pool(tokens, tokens_valid))
+    torch.testing.assert_close(model(x, valid), model.classifier(pooled))
+
+
+def test_stem_pooling_trains_every_parameter():
+    model = make_model(stem="conv", patch_size=3, stem_pooling=True).train()
+    x, valid = torch.randn(4, C, L), torch.ones(4, L, dtype=torch.bool)
+    model(x, valid).logsumexp(1).sum().backward()
+    assert [n for n, p in model.named_parameters() if p.grad is None or p.grad.abs().sum() == 0] == []
+
+
+def test_stem_pooling_needs_a_convolutional_stem():
+    with pytest.raises(ValueError, match="stem_pooling=True needs a convolutional stem"):
+        make_model(stem="patch", stem_pooling=True)
+
+
 def test_the_map_reaches_the_next_layer():
     x = torch.randn(2, C, L)
     valid = torch.ones(2, L, dtype=torch.bool)
