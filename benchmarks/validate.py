@@ -126,12 +126,19 @@ CONFIGS: dict[str, dict] = {
     "stem_pooling_reseeded": {"stem_pooling": True},
     "residual_stem_pooling": {"stem": "residual", "stem_pooling": True},
     "residual_stem_pooling_reseeded": {"stem": "residual", "stem_pooling": True},
+    # stochastic depth on the blocks' residual branches, up to 0.2 at the last block (the EA-DC
+    # network fits these training sets completely and validates below the control; with the
+    # control's own path to the head, residual_stem_pooling, it still does: the blocks' features
+    # are what the output layer leans on)
+    "drop_path": {"drop_path": 0.2},
+    "drop_path_reseeded": {"drop_path": 0.2},
 }
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number)
 SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
                                  "patch_max_reseeded": 1000, "narrow_reseeded": 1000,
-                                 "stem_pooling_reseeded": 1000, "residual_stem_pooling_reseeded": 1000}
+                                 "stem_pooling_reseeded": 1000, "residual_stem_pooling_reseeded": 1000,
+                                 "drop_path_reseeded": 1000}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},

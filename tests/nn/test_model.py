@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tsevo.nn import NORMS, AttentionMaps, EADCTransformer
-from tsevo.nn.blocks import DilatedConv1d
+from tsevo.nn.blocks import DilatedConv1d, DropPath
 from tsevo.nn.stems import STEMS, PatchStem
 
 C, L = 3, 20
@@ -245,6 +245,27 @@ def test_stem_pooling_trains_every_parameter():
 def test_stem_pooling_needs_a_convolutional_stem():
     with pytest.raises(ValueError, match="stem_pooling=True needs a convolutional stem"):
         make_model(stem="patch", stem_pooling=True)
+
+
+def test_drop_path_drops_whole_cases_in_training_only():
+    torch.manual_seed(0)
+    drop = DropPath(0.25)
+    x = torch.ones(4000, 5, 3)
+    out = drop.train()(x)
+    kept = out[:, 0, 0] != 0
+    assert abs(kept.float().mean().item() - 0.75) < 0.03
+    torch.testing.assert_close(out[kept], torch.full_like(out[kept], 1 / 0.75))  # whole cases, rescaled
+    assert (out[~kept] == 0).all()
+    assert torch.equal(drop.eval()(x), x)
+    with pytest.raises(ValueError, match="drop-path rate"):
+        DropPath(1.0)
+
+
+def test_drop_path_grows_with_depth_and_leaves_evaluation_alone():
+    model = make_model(drop_path=0.3)
+    assert [block.drop_path.rate for block in model.blocks] == pytest.approx([0.0, 0.15, 0.3])
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    torch.testing.assert_close(model(x, valid), make_model()(x, valid))  # same weights, no drop in eval
 
 
 def test_the_map_reaches_the_next_layer():

@@ -211,6 +211,11 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        learn as far as it helps. None: no scale. Off by default: 0.1 validated
        lower inside TRAIN over two seeds
        (``benchmarks/results/defaults/layer_scale.md``).""", "network"),
+    HP("drop_path", 0.0, [_real(0, 1, closed="left")], "float", """
+       Stochastic depth (Huang et al. 2016): in training, each case skips
+       the residual branches of block ``i`` of ``n`` at rate
+       ``drop_path * i / (n - 1)``, so that the output layer cannot lean on
+       any one block's features. 0: none.""", "network"),
     HP("attention_dropout", 0.0, [_real(0, 1)], "float", "Dropout on the attention probabilities.", "network"),
     HP("prev_map_weight", 0.3, [_real(0, 1, closed="both")], "float", """
        Weight of the previous layer's attention map in the residual mix

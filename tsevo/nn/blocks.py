@@ -104,6 +104,28 @@ class LayerScale(nn.Module):
         return x * self.gamma
 
 
+class DropPath(nn.Module):
+    """Stochastic depth (Huang et al. 2016): in training, drop a residual
+    branch for whole cases at rate ``rate`` and scale the kept ones by
+    ``1 / (1 - rate)``; the identity in evaluation. A network trained so
+    cannot lean on any one block, and its shallower sub-networks (the stem
+    under fewer blocks) are trained as well."""
+
+    def __init__(self, rate: float = 0.0) -> None:
+        super().__init__()
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"drop-path rate must lie in [0, 1), got {rate}")
+        self.rate = rate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (B, ...), one draw per case
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = 1.0 - self.rate
+        shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+        return x * (torch.rand(shape, device=x.device) < keep).to(x.dtype) / keep
+
+
 class EADCBlock(nn.Module):
     """Residual block: attention-augmented dilated convolution, then a
     feed-forward layer.
@@ -118,6 +140,7 @@ class EADCBlock(nn.Module):
     over the real steps of the batch (the reference's BatchNorm without its
     padded steps); see :mod:`tsevo.nn.norms`. ``layer_scale``: the starting
     value of a :class:`LayerScale` on both residual branches (None: none).
+    ``drop_path``: the rate of :class:`DropPath` on both residual branches.
     """
 
     def __init__(
@@ -136,6 +159,7 @@ class EADCBlock(nn.Module):
         conv_padding: str = "causal",
         layer_scale: float | None = None,
         norm_placement: str = "pre",
+        drop_path: float = 0.0,
         **attention_options,
     ) -> None:
         super().__init__()
@@ -150,6 +174,7 @@ class EADCBlock(nn.Module):
         self.norm_ff = make_norm(norm, d_model)
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.dropout = nn.Dropout(dropout)
+        self.drop_path = DropPath(drop_path)
         self.scale_mixer, self.scale_ff = (
             (nn.Identity(), nn.Identity()) if layer_scale is None
             else (LayerScale(d_model, layer_scale), LayerScale(d_model, layer_scale))
@@ -161,11 +186,11 @@ class EADCBlock(nn.Module):
         # x: (B, L, D), valid: (B, L); allowed: the shared map mask (see EvolvingAttention.forward)
         if self.post_norm:
             mixed, logit_map, probs = self.mixer(x, valid, prev_map, allowed)
-            x = self.norm_mixer(x + self.dropout(self.scale_mixer(mixed)), valid)
-            x = self.norm_ff(x + self.dropout(self.scale_ff(self.ff(x))), valid)
+            x = self.norm_mixer(x + self.drop_path(self.dropout(self.scale_mixer(mixed))), valid)
+            x = self.norm_ff(x + self.drop_path(self.dropout(self.scale_ff(self.ff(x)))), valid)
             return x * valid[..., None], logit_map, probs
         mixed, logit_map, probs = self.mixer(self.norm_mixer(x, valid), valid, prev_map, allowed)
-        x = x + self.dropout(self.scale_mixer(mixed))
-        x = x + self.dropout(self.scale_ff(self.ff(self.norm_ff(x, valid))))
+        x = x + self.drop_path(self.dropout(self.scale_mixer(mixed)))
+        x = x + self.drop_path(self.dropout(self.scale_ff(self.ff(self.norm_ff(x, valid)))))
         # keep padded steps at zero so nothing grows there from block to block
         return x * valid[..., None], logit_map, probs

@@ -150,6 +150,10 @@ class EADCTransformer(nn.Module):
     layer_scale : float or None
         Starting value of a learned per-channel scale on every residual
         branch of the blocks (LayerScale); None: no scale.
+    drop_path : float
+        Stochastic depth of the deepest block's residual branches; block
+        ``i`` of ``n`` drops its branches at ``drop_path * i / (n - 1)``, so
+        the first never does (the schedule of Huang et al. 2016).
     checkpoint : bool
         Recompute each block in the backward pass instead of keeping its
         activations (the ``B * H * T * T`` attention maps above all): less
@@ -184,6 +188,7 @@ class EADCTransformer(nn.Module):
         max_length: int | None = None,
         fast_maps: bool = True,
         layer_scale: float | None = None,
+        drop_path: float = 0.0,
         checkpoint: bool = False,
     ) -> None:
         super().__init__()
@@ -210,6 +215,7 @@ class EADCTransformer(nn.Module):
                 prev_map_weight=prev_map_weight, map_conv_weight=map_conv_weight,
                 causal=causal, rel_pos_bias=rel_pos_bias, fast=fast_maps, norm=norm, conv_padding=conv_padding,
                 layer_scale=layer_scale, norm_placement=norm_placement,
+                drop_path=drop_path * i / max(n_blocks - 1, 1),
             )
             for i in range(n_blocks)
         )
