@@ -1,7 +1,7 @@
 """Pure PyTorch modules of the EA-DC-Transformer (no sklearn, numpy or I/O)."""
 
 from tsevo.nn.attention import EvolvingAttention
-from tsevo.nn.blocks import CONV_PADDINGS, NORM_PLACEMENTS, AttentionAugmentedConv, DilatedConv1d, EADCBlock
+from tsevo.nn.blocks import CONV_PADDINGS, NORM_PLACEMENTS, AttentionAugmentedConv, DilatedConv1d, DropPath, EADCBlock
 from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
 from tsevo.nn.model import AttentionMaps, EADCTransformer
 from tsevo.nn.norms import NORMS, MaskedBatchNorm
@@ -19,6 +19,7 @@ __all__ = [
     "AttentionMaps",
     "ConvStem",
     "DilatedConv1d",
+    "DropPath",
     "EADCBlock",
     "EADCTransformer",
     "EvolvingAttention",
