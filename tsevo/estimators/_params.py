@@ -215,7 +215,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Stochastic depth (Huang et al. 2016): in training, each case skips
        the residual branches of block ``i`` of ``n`` at rate
        ``drop_path * i / (n - 1)``, so that the output layer cannot lean on
-       any one block's features. 0: none.""", "network"),
+       any one block's features. 0: none. 0 by default: 0.2 validated no
+       higher inside TRAIN (``benchmarks/results/defaults/drop_path.md``).""", "network"),
     HP("attention_dropout", 0.0, [_real(0, 1)], "float", "Dropout on the attention probabilities.", "network"),
     HP("prev_map_weight", 0.3, [_real(0, 1, closed="both")], "float", """
        Weight of the previous layer's attention map in the residual mix
@@ -253,7 +254,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        resolution, before its patches, and give that mean to the output
        layer beside the pooled tokens (the global average pooling of a
        convolutional network, which patches of long series coarsen). Needs
-       ``stem`` "conv" or "residual".""", "network"),
+       ``stem`` "conv" or "residual". Off by default: within one seed's noise
+       by validation inside TRAIN (``benchmarks/results/defaults/stem_pooling.md``).""",
+       "network"),
     HP("checkpoint", False, ["boolean"], "bool", """
        Recompute each block's activations in the backward pass instead of
        keeping them: training needs less memory (the attention maps of every
