@@ -47,6 +47,20 @@ TAGS = {
 THREADED = {"capability:multithreading": True, "tests:skip_by_name": ["test_multiprocessing_idempotent"]}
 
 
+def sktime_test_params(core: type) -> list[dict]:
+    """The two parameter sets of sktime's checks; the hybrids' without peers.
+
+    The peers are aeon's estimators, run with a peer by aeon's battery, the
+    core's tests and the doctests below. Under sktime's checks they cost most
+    of the suite's slowest test (sktime refits every scenario), and its
+    regression scenarios give 0/1 targets, which aeon's regressors refuse.
+    """
+    sets = [checks_params(core), checks_params(core, second=True)]
+    if core._kind == "hybrid":
+        sets = [{**params, "peers": ""} for params in sets]
+    return sets
+
+
 class SktimeFace(BaseClassifier):
     """What every sktime face shares: its tags and its test parameters."""
 
@@ -58,7 +72,7 @@ class SktimeFace(BaseClassifier):
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        return [checks_params(cls._core), checks_params(cls._core, second=True)]
+        return sktime_test_params(cls._core)
 
 
 class SktimeRegressorFace(BaseRegressor):
@@ -72,12 +86,7 @@ class SktimeRegressorFace(BaseRegressor):
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:
-        sets = [checks_params(cls._core), checks_params(cls._core, second=True)]
-        if cls._core._kind == "hybrid":
-            # sktime's scenarios give regressors 0/1 targets, which aeon's regressors (the hybrid's
-            # peers) refuse; aeon's battery runs the hybrid regressor with a peer
-            sets = [{**params, "peers": ""} for params in sets]
-        return sets
+        return sktime_test_params(cls._core)
 
 
 class EADCTransformerClassifier(NetworkDelegate, SktimeFace):
