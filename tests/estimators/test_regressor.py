@@ -186,7 +186,7 @@ def test_the_hybrid_regressor_refuses_bad_targets_and_peers_and_keeps_its_fit(co
 
 def test_the_hybrid_regressor_passes_scikit_learns_battery():
     # without peers, as for the hybrid classifier: the aeon peers fit five times per fit; they
-    # run in the tests above and in aeon's and sktime's batteries of the faces
+    # run in the tests above and in aeon's battery of the faces
     from tsevo import EADCHybridRegressor
 
     params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
