@@ -9,6 +9,12 @@ POOLING_HEADS = ("mean", "max", "attention")
 HEADS = (*POOLING_HEADS, "flatten")
 
 
+def masked_mean(h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean over the real steps: ``(B, L, D)`` and ``(B, L)`` -> ``(B, D)``."""
+    mask = valid[..., None]  # (B, L, 1)
+    return (h * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
 class MaskedPooling(nn.Module):
     """Pool real steps only: ``(B, L, D)`` and a validity mask ``(B, L)`` -> ``(B, D)``."""
 
@@ -20,9 +26,9 @@ class MaskedPooling(nn.Module):
         self.score = nn.Linear(d_model, 1) if kind == "attention" else None
 
     def forward(self, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        mask = valid[..., None]  # (B, L, 1)
         if self.kind == "mean":
-            return (h * mask).sum(1) / mask.sum(1).clamp(min=1)
+            return masked_mean(h, valid)
+        mask = valid[..., None]  # (B, L, 1)
         if self.kind == "max":
             return h.masked_fill(~mask, float("-inf")).amax(1)
         weights = self.score(h).masked_fill(~mask, float("-inf")).softmax(dim=1)  # (B, L, 1)

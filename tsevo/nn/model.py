@@ -11,7 +11,7 @@ from torch import nn
 
 from tsevo.nn.attention import map_mask
 from tsevo.nn.blocks import EADCBlock
-from tsevo.nn.heads import FlattenPooling, MaskedPooling
+from tsevo.nn.heads import FlattenPooling, MaskedPooling, masked_mean
 from tsevo.nn.norms import make_norm
 from tsevo.nn.stems import make_stem
 
@@ -259,8 +259,7 @@ class EADCTransformer(nn.Module):
         stem_mean = None
         if self.stem_pooling:
             full = self.stem.features(x, valid)  # (B, D, L)
-            real = valid[:, None, :].to(full.dtype)  # (B, 1, L)
-            stem_mean = (full * real).sum(-1) / real.sum(-1).clamp(min=1)  # (B, D)
+            stem_mean = masked_mean(full.transpose(1, 2), valid)  # (B, D)
             h, valid = self.stem.patch(full, valid)  # (B, T, D), (B, T)
         else:
             h, valid = self.stem(x, valid)  # (B, T, D), (B, T)
