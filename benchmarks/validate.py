@@ -134,11 +134,9 @@ CONFIGS: dict[str, dict] = {
     "drop_path_reseeded": {"drop_path": 0.2},
 }
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
-# name -> added to the network's seed (which is otherwise the split's number)
-SEED_OFFSETS: dict[str, int] = {"reseeded": 1000, "layer_scale_reseeded": 1000, "post_norm_reseeded": 1000,
-                                 "patch_max_reseeded": 1000, "narrow_reseeded": 1000,
-                                 "stem_pooling_reseeded": 1000, "residual_stem_pooling_reseeded": 1000,
-                                 "drop_path_reseeded": 1000}
+# name -> added to the network's seed (which is otherwise the split's number): every "*reseeded"
+# config is its twin on another seed
+SEED_OFFSETS: dict[str, int] = {name: 1000 for name in CONFIGS if name.endswith("reseeded")}
 # name -> parameters that depend on the number of training cases, added to CONFIGS[name]
 SIZED: dict[str, object] = {
     "batch_tenth": lambda n_train: {"batch_size": max(2, min(16, n_train // 10))},
