@@ -17,7 +17,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/tsevo evaluate --dataset BasicMotions
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q --durations=15 --nbmake --doctest-modules tsevo tests notebooks
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist worksteal --durations=15 --nbmake --doctest-modules tsevo tests notebooks
 
 # the documentation site, warnings as errors; notebooks executed with outputs cached between builds
 docs: $(VENV)/.installed

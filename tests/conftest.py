@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,19 @@ SHARED_UEA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "u
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: trains a model to convergence on a real dataset")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        # pytest-xdist: each worker takes its share of the cores, and so do the processes it starts
+        # (notebook kernels, joblib workers): threads beyond the cores wait on each other at every
+        # parallel region, which made the suite slower on two workers than on one
+        share = str(max(1, (os.cpu_count() or 1) // workers))
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
+            os.environ[variable] = share
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(int(share))
+        threadpool_limits(int(share))  # the BLAS and OpenMP pools already loaded
 
 
 @pytest.fixture(scope="session")
