@@ -132,6 +132,12 @@ CONFIGS: dict[str, dict] = {
     # are what the output layer leans on)
     "drop_path": {"drop_path": 0.2},
     "drop_path_reseeded": {"drop_path": 0.2},
+    # regressor: the reference's flatten head (every token's features, in place, to the output
+    # layer) instead of the mean over tokens; a target read off certain steps of the series (the
+    # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which
+    # the mean over tokens leaves to the position encodings
+    "flatten_head": {"head": "flatten"},
+    "flatten_head_reseeded": {"head": "flatten"},
 }
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number): every "*reseeded"
