@@ -137,7 +137,6 @@ CONFIGS: dict[str, dict] = {
     # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which
     # the mean over tokens leaves to the position encodings
     "flatten_head": {"head": "flatten"},
-    "flatten_head_reseeded": {"head": "flatten"},
 }
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number): every "*reseeded"
