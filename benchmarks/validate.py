@@ -132,6 +132,14 @@ CONFIGS: dict[str, dict] = {
     # are what the output layer leans on)
     "drop_path": {"drop_path": 0.2},
     "drop_path_reseeded": {"drop_path": 0.2},
+    # deep supervision: a second output layer on the residual stem's features averaged at full
+    # resolution (the residual control's own head), trained with its own loss, and predictions that
+    # average both output layers. The residual control validates 0.886 against the default's 0.851
+    # (control.md), and handing the output layer its pooled features beside the tokens did not keep
+    # that (stem_pooling.md): the output layer leaned on the blocks' features, which fit TRAIN
+    # completely. With its own loss the stem must classify by itself, as the control does.
+    "residual_stem_head": {"stem": "residual", "stem_head": True},
+    "stem_head": {"stem_head": True},
     # regressor: the reference's flatten head (every token's features, in place, to the output
     # layer) instead of the mean over tokens; a target read off certain steps of the series (the
     # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which

@@ -160,6 +160,16 @@ def test_transform_gives_one_embedding_per_case(small_motions):
     np.testing.assert_allclose(logits.detach().numpy(), pooled.predict_proba(X_test), atol=1e-5)
 
 
+def test_stem_head_fits_and_predicts_the_mean_of_its_two_output_layers(small_motions):
+    X, y, X_test, _ = small_motions
+    clf = EADCTransformerClassifier(**FAST, stem_head=True, random_state=0).fit(X, y)
+    emb = torch.as_tensor(clf.transform(X_test), dtype=torch.float32)  # pooled tokens, then the stem's mean
+    d = FAST["d_model"]
+    logits = (clf.module_.classifier(emb[:, :d]) + clf.module_.stem_classifier(emb[:, d:])) / 2
+    np.testing.assert_allclose(logits.softmax(-1).detach().numpy(), clf.predict_proba(X_test), atol=1e-5)
+    assert np.isfinite(clf.history_[-1]["train_loss"])
+
+
 def test_attention_maps_per_layer(small_motions):
     X, y, X_test, _ = small_motions
     clf = EADCTransformerClassifier(**FAST, random_state=0).fit(X, y)

@@ -30,6 +30,17 @@ def test_fits_and_predicts_in_the_targets_units(covid):
     assert len(reg.attention_maps(X_test[:2])) == FAST["n_blocks"]
 
 
+def test_stem_head_regressor_trains_both_output_layers(covid):
+    X, y, X_test, _ = covid
+    reg = EADCTransformerRegressor(**FAST, stem_head=True, random_state=0).fit(X[:60], y[:60])
+    untrained = EADCTransformerRegressor(**{**FAST, "max_epochs": 0}, stem_head=True, random_state=0)
+    untrained.fit(X[:60], y[:60])
+    for layer in ("classifier", "stem_classifier"):  # each output layer learnt through its loss
+        before = getattr(untrained.module_, layer).weight.detach()
+        assert not np.allclose(getattr(reg.module_, layer).weight.detach().numpy(), before.numpy())
+    assert np.isfinite(reg.predict(X_test)).all()
+
+
 def test_several_targets(covid):
     X, y, X_test, _ = covid
     targets = np.column_stack([y, 10 * y + 1])

@@ -247,6 +247,38 @@ def test_stem_pooling_needs_a_convolutional_stem():
         make_model(stem="patch", stem_pooling=True)
 
 
+@pytest.mark.parametrize("stem", ["conv", "residual"])
+def test_stem_head_trains_two_output_layers_and_predicts_their_mean(stem):
+    model = make_model(stem=stem, patch_size=3, stem_head=True)
+    x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
+    valid[1, 12:] = False
+    tokens, tokens_valid = model.forward_features(x, valid)
+    main = model.classifier(model.pool(tokens, tokens_valid))
+    full = model.stem.features(x, valid)  # (B, D, L)
+    stem_mean = torch.stack([full[0].mean(-1), full[1, :, :12].mean(-1)])
+    auxiliary = model.stem_classifier(stem_mean)
+    torch.testing.assert_close(model(x, valid), (main + auxiliary) / 2)  # evaluation: the mean
+    model.train()
+    for module in model.modules():  # batch norm keeps its running statistics, so train == eval here
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
+    torch.testing.assert_close(model(x, valid), torch.stack([main, auxiliary]))  # (2, B, K) in training
+
+
+def test_stem_head_trains_every_parameter():
+    model = make_model(stem="conv", patch_size=3, stem_head=True).train()
+    x, valid = torch.randn(4, C, L), torch.ones(4, L, dtype=torch.bool)
+    logits = model(x, valid)
+    assert logits.shape == (2, 4, 4)
+    logits.logsumexp(-1).sum().backward()
+    assert [n for n, p in model.named_parameters() if p.grad is None or p.grad.abs().sum() == 0] == []
+
+
+def test_stem_head_needs_a_convolutional_stem():
+    with pytest.raises(ValueError, match="stem_head=True needs a convolutional stem"):
+        make_model(stem="patch", stem_head=True)
+
+
 def test_drop_path_drops_whole_cases_in_training_only():
     torch.manual_seed(0)
     drop = DropPath(0.25)

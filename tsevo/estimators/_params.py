@@ -260,6 +260,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        ``stem`` "conv" or "residual". Off by default: within one seed's noise
        by validation inside TRAIN (``benchmarks/results/defaults/stem_pooling.md``).""",
        "network"),
+    HP("stem_head", False, ["boolean"], "bool", """
+       A second output layer on the stem's features averaged over the real
+       steps at full resolution, trained on the same targets with its own
+       loss (deep supervision); predictions average the two output layers.
+       The stem must then describe the series by itself, as a plain
+       convolutional network does, and the blocks add what they can. Needs
+       ``stem`` "conv" or "residual".""", "network"),
     HP("checkpoint", False, ["boolean"], "bool", """
        Recompute each block's activations in the backward pass instead of
        keeping them: training needs less memory (the attention maps of every

@@ -145,6 +145,14 @@ class EADCTransformer(nn.Module):
         layer beside the pooled tokens: the global-average-pooling path of
         a convolutional network, which the patches would otherwise
         coarsen. Needs a convolutional stem (``stem`` "conv" or "residual").
+    stem_head : bool
+        A second output layer on the stem's features averaged over the real
+        steps at full resolution (deep supervision, Lee et al. 2015): in
+        training, ``forward`` returns both output layers' logits stacked,
+        ``(2, B, n_classes)``, each trained on the targets with its own loss,
+        so the stem must describe the series well enough by itself, as a
+        plain convolutional network's features do; in evaluation it returns
+        their mean, ``(B, n_classes)``. Needs a convolutional stem.
     max_length : int or None
         Length the flatten head is built for; required for ``head="flatten"``.
     layer_scale : float or None
@@ -185,6 +193,7 @@ class EADCTransformer(nn.Module):
         norm_placement: str = "pre",
         head: str = "mean",
         stem_pooling: bool = False,
+        stem_head: bool = False,
         max_length: int | None = None,
         fast_maps: bool = True,
         layer_scale: float | None = None,
@@ -197,13 +206,15 @@ class EADCTransformer(nn.Module):
                 f"causal=True needs conv_padding='causal': with conv_padding={conv_padding!r} the "
                 "convolutions read later steps and the network would not be causal"
             )
-        if stem_pooling and stem == "patch":
-            raise ValueError(
-                "stem_pooling=True needs a convolutional stem ('conv' or 'residual'): the patch stem "
-                "has no features at full resolution to pool"
-            )
+        for name, wanted in (("stem_pooling", stem_pooling), ("stem_head", stem_head)):
+            if wanted and stem == "patch":
+                raise ValueError(
+                    f"{name}=True needs a convolutional stem ('conv' or 'residual'): the patch stem "
+                    "has no features at full resolution to pool"
+                )
         self.checkpoint = checkpoint
         self.stem_pooling = stem_pooling
+        self.stem_head = stem_head
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)
         self.d_model = d_model
         self.causal = causal
@@ -233,6 +244,7 @@ class EADCTransformer(nn.Module):
             pooled_width += d_model
         self.head_dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(pooled_width, n_classes)
+        self.stem_classifier = nn.Linear(d_model, n_classes) if stem_head else None
 
     def forward_features(
         self,
@@ -254,10 +266,10 @@ class EADCTransformer(nn.Module):
     def _encode(
         self, x: torch.Tensor, valid: torch.Tensor, maps: AttentionMaps | None, padded: bool | None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        # -> token features (B, T, D), their validity (B, T), and with stem_pooling the stem's
-        # features averaged over the real steps at full resolution (B, D), else None
+        # -> token features (B, T, D), their validity (B, T), and with stem_pooling or stem_head
+        # the stem's features averaged over the real steps at full resolution (B, D), else None
         stem_mean = None
-        if self.stem_pooling:
+        if self.stem_pooling or self.stem_head:
             full = self.stem.features(x, valid)  # (B, D, L)
             stem_mean = masked_mean(full.transpose(1, 2), valid)  # (B, D)
             h, valid = self.stem.patch(full, valid)  # (B, T, D), (B, T)
@@ -279,12 +291,27 @@ class EADCTransformer(nn.Module):
         return (h if self.norm is None else self.norm(h, valid)), valid, stem_mean
 
     def pooled_features(self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None = None) -> torch.Tensor:
-        """``(B, C, L)`` and ``(B, L)`` -> the output layer's input ``(B, P)``: the pooled
-        tokens, followed by the stem's mean features when ``stem_pooling``."""
-        h, valid, stem_mean = self._encode(x, valid, None, padded)
-        pooled = self.pool(h, valid)  # (B, D) or (B, L_max * D)
+        """``(B, C, L)`` and ``(B, L)`` -> the pooled tokens ``(B, P)``, followed by the
+        stem's mean features when ``stem_pooling`` or ``stem_head``."""
+        pooled, stem_mean = self._pool(x, valid, padded)
         return pooled if stem_mean is None else torch.cat([pooled, stem_mean], dim=-1)
 
+    def _pool(
+        self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        h, valid, stem_mean = self._encode(x, valid, None, padded)
+        return self.pool(h, valid), stem_mean  # (B, D) or (B, L_max * D); (B, D) or None
+
     def forward(self, x: torch.Tensor, valid: torch.Tensor, padded: bool | None = None) -> torch.Tensor:
-        """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``."""
-        return self.classifier(self.head_dropout(self.pooled_features(x, valid, padded)))
+        """``(B, C, L)`` and a validity mask ``(B, L)`` -> logits ``(B, n_classes)``;
+        with ``stem_head`` in training, both output layers' logits ``(2, B, n_classes)``."""
+        pooled, stem_mean = self._pool(x, valid, padded)
+        if self.stem_pooling:
+            pooled = torch.cat([pooled, stem_mean], dim=-1)
+        logits = self.classifier(self.head_dropout(pooled))
+        if self.stem_classifier is None:
+            return logits
+        stem_logits = self.stem_classifier(self.head_dropout(stem_mean))
+        if self.training:  # each output layer gets its own loss (Trainer.loss averages them)
+            return torch.stack([logits, stem_logits])
+        return (logits + stem_logits) / 2

@@ -127,6 +127,8 @@ class Trainer:
         return torch.autocast(self.config.device.type, dtype=torch.bfloat16, enabled=use)
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if logits.dim() == 3:  # (heads, B, K): a network with several output layers, each trained alike
+            return torch.stack([self.loss(head, labels) for head in logits]).mean()
         if self.config.task == "regression":
             outputs, targets = logits.float(), labels.reshape(logits.shape)
             if self.config.loss == "huber":
