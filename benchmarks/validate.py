@@ -135,8 +135,8 @@ CONFIGS: dict[str, dict] = {
     # regressor: at least 4,000 optimisation steps instead of 1,000. A regression target must be hit
     # to a precision, not only ranked above the other classes: with the defaults the network ends
     # short of fitting Tecator's 120 training spectra (training RMSE 1.03 against the best peers'
-    # test RMSE of 0.48; at 4,000 steps 0.35, diagnosis on split 0). Only training sets under about
-    # 1,000 cases get longer training: above that 100 epochs already give more steps
+    # test RMSE of 0.48; at 4,000 steps 0.35, diagnosis on split 0). Every training set trains longer:
+    # the epoch rules give at most about 3,125 steps (100 epochs up to 500 cases, 50,000 cases beyond)
     "steps4000": {"min_steps": 4000},
     # deep supervision: a second output layer on the residual stem's features averaged at full
     # resolution (the residual control's own head), trained with its own loss, and predictions that
