@@ -146,6 +146,7 @@ CONFIGS: dict[str, dict] = {
     # completely. With its own loss the stem must classify by itself, as the control does.
     "residual_stem_head": {"stem": "residual", "stem_head": True},
     "stem_head": {"stem_head": True},
+    "stem_head_reseeded": {"stem_head": True},
     # regressor: the reference's flatten head (every token's features, in place, to the output
     # layer) instead of the mean over tokens; a target read off certain steps of the series (the
     # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which
