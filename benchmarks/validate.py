@@ -145,6 +145,7 @@ CONFIGS: dict[str, dict] = {
     # that (stem_pooling.md): the output layer leaned on the blocks' features, which fit TRAIN
     # completely. With its own loss the stem must classify by itself, as the control does.
     "residual_stem_head": {"stem": "residual", "stem_head": True},
+    "residual_stem_head_reseeded": {"stem": "residual", "stem_head": True},
     "stem_head": {"stem_head": True},
     "stem_head_reseeded": {"stem_head": True},
     # regressor: the reference's flatten head (every token's features, in place, to the output
