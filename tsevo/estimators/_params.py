@@ -266,7 +266,10 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        loss (deep supervision); predictions average the two output layers.
        The stem must then describe the series by itself, as a plain
        convolutional network does, and the blocks add what they can. Needs
-       ``stem`` "conv" or "residual".""", "network"),
+       ``stem`` "conv" or "residual". Off by default: with the residual stem
+       it validated 0.855 against 0.846 over two seeds inside TRAIN, a gain
+       on one seed that the other did not confirm
+       (``benchmarks/results/defaults/stem_head.md``).""", "network"),
     HP("checkpoint", False, ["boolean"], "bool", """
        Recompute each block's activations in the backward pass instead of
        keeping them: training needs less memory (the attention maps of every
