@@ -3,7 +3,7 @@
 import dataclasses
 import inspect
 
-from tsevo import EADCTransformerClassifier
+from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
 from tsevo.aeon import EADCTransformerClassifier as AeonEADC
 from tsevo.estimators._params import HYPER_PARAMETERS, by_destination, for_task
 from tsevo.nn import EADCTransformer
@@ -18,6 +18,18 @@ def test_signature_defaults_and_constraints_come_from_the_table():
     assert {n: p.default for n, p in signature.parameters.items()} == {p.name: p.default for p in params}
     assert set(EADCTransformerClassifier._parameter_constraints) == {p.name for p in params}
     assert EADCTransformerClassifier().get_params() == {p.name: p.default for p in params}
+
+
+def test_a_task_can_have_its_own_default():
+    # regression trains longer and keeps the epoch best on held-out cases (defaults/steps4000_best_tser.md)
+    regression = {"min_steps": 4000, "early_stopping": True, "n_iter_no_change": None}
+    classification = {"min_steps": 1000, "early_stopping": False, "n_iter_no_change": 20}
+    for estimator, defaults in ((EADCTransformerRegressor, regression), (EADCTransformerClassifier, classification)):
+        params = estimator().get_params()
+        assert {name: params[name] for name in defaults} == defaults
+        lines = estimator.__doc__.splitlines()
+        for name, default in defaults.items():  # the docstring shows the task's own default
+            assert any(line.startswith(f"    {name} : ") and line.endswith(f"default={default!r}") for line in lines)
 
 
 def test_every_parameter_is_documented_once():
@@ -41,8 +53,10 @@ def test_destinations_match_the_network_and_the_training_configuration():
 
 
 def test_every_row_is_well_formed():
-    names = [p.name for p in HYPER_PARAMETERS]
-    assert len(names) == len(set(names))
+    for task in ("classification", "regression"):
+        for kind in ("single", "ensemble", "hybrid"):
+            names = [p.name for p in for_task(task, kind)]
+            assert len(names) == len(set(names)), (task, kind)
     for p in HYPER_PARAMETERS:
         assert p.destination in ("network", "training", "estimator") and p.doc.strip() and p.type_doc
         assert set(p.tasks) <= {"classification", "regression"}

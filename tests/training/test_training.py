@@ -45,6 +45,15 @@ def test_best_weights_are_restored(small_motions):
     assert clf.best_epoch_ == int(np.argmin(losses)) + 1
 
 
+def test_without_patience_every_epoch_runs_and_the_best_is_kept(small_motions):
+    X, y, _, _ = small_motions
+    clf = EADCTransformerClassifier(**{**FAST, "max_epochs": 10}, early_stopping=True, n_iter_no_change=None,
+                                    tol=10.0, validation_fraction=0.25, random_state=0).fit(X, y)
+    losses = [r["valid_loss"] for r in clf.history_]
+    assert clf.n_iter_ == 10  # no fall ever exceeds tol=10, yet training runs on
+    assert clf.best_epoch_ == int(np.argmin(losses)) + 1
+
+
 def test_validation_split_is_stratified(small_motions):
     _, y, _, _ = small_motions
     clf = EADCTransformerClassifier(early_stopping=True, validation_fraction=0.2)
@@ -151,10 +160,12 @@ def test_device_auto_is_cpu_here(small_motions):
     assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions):
-    X, y, X_test, _ = small_motions
-    clf = EADCTransformerClassifier(**{**FAST, "max_epochs": 0}, random_state=0).fit(X, y)
-    assert clf.n_iter_ == 0 and clf.predict(X_test).shape == (len(X_test),)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions, early_stopping):
+    X, y, X_test, _ = small_motions  # with a validation set there is no best epoch to restore either
+    clf = EADCTransformerClassifier(**{**FAST, "max_epochs": 0}, early_stopping=early_stopping,
+                                    validation_fraction=0.25, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 0 and clf.best_epoch_ == 0 and clf.predict(X_test).shape == (len(X_test),)
 
 
 @pytest.mark.parametrize("n_cases, epochs", [

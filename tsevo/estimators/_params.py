@@ -77,6 +77,13 @@ def _real(low: float, high: float | None = None, closed: str = "left") -> Interv
 
 
 HP = HyperParameter
+
+
+def per_task(name: str, defaults: dict[str, object], *args, **kwargs) -> tuple[HyperParameter, ...]:
+    """One row per task, alike but for its default (``defaults``: task -> default)."""
+    return tuple(HP(name, default, *args, tasks=(task,), **kwargs) for task, default in defaults.items())
+
+
 HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     # ---------------------------------------------------------------- ensembles
     HP("n_estimators", 5, [_int(1)], "int", """
@@ -119,11 +126,14 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "auto" sizes training in optimisation steps: at least ``min_steps``
        steps, and otherwise 100 epochs up to 500 training cases and fewer
        beyond, so that about 50,000 cases are seen (at least 5 epochs).""", "estimator"),
-    HP("min_steps", 1000, [_int(0)], "int", """
+    *per_task("min_steps", {"classification": 1000, "regression": 4000}, [_int(0)], "int", """
        With ``max_epochs="auto"``, train for at least this many optimisation
        steps: a training set of 12 cases at batch 16 gives one step per epoch,
-       and 100 epochs alone would leave it barely trained. Chosen by validation
-       inside TRAIN (``benchmarks/results/defaults/steps_gpu.md``).""", "estimator"),
+       and 100 epochs alone would leave it barely trained. Regression trains
+       longer: a target must be hit to a precision, where a class need only
+       be ranked first. Chosen by validation inside TRAIN
+       (``benchmarks/results/defaults/steps_gpu.md``, and
+       ``steps4000_best_tser.md`` for regression).""", "estimator"),
     HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
@@ -309,13 +319,21 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        scales each channel's amplitude and adds a little noise; "full" also
        cuts a random window of 90% of the series and stretches it back
        (window slicing).""", "estimator"),
-    HP("early_stopping", False, ["boolean"], "bool", """
+    *per_task("early_stopping", {"classification": False, "regression": True}, ["boolean"], "bool", """
        Hold out ``validation_fraction`` of the training data (stratified for
        classification), stop after ``n_iter_no_change`` epochs without a lower
-       validation loss and restore the best weights.""", "training"),
+       validation loss and restore the best weights. On by default for
+       regression, where the held-out cases choose how long each problem
+       trains: a near-exact target gains from every step of the long schedule
+       and a noisy one is overfitted by it
+       (``benchmarks/results/defaults/steps4000_best_tser.md``).""", "training"),
     HP("validation_fraction", 0.1, [_real(0, 1, closed="neither")], "float", """
        Share of the training data held out when ``early_stopping`` is on.""", "estimator"),
-    HP("n_iter_no_change", 20, [_int(1)], "int", "Patience of early stopping, in epochs.", "training"),
+    *per_task("n_iter_no_change", {"classification": 20, "regression": None}, [_int(1), None], "int or None", """
+       Patience of early stopping, in epochs. None never stops early: every
+       epoch runs and the weights of the one with the lowest validation loss
+       are kept, so that a noisy validation loss cannot end training while
+       the learning rate is still high.""", "training"),
     HP("tol", 1e-4, [_real(0)], "float", """
        Smallest fall of the validation loss that counts as an improvement.""", "training"),
     # ---------------------------------------------------------------- running

@@ -25,8 +25,11 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
     ``attention_maps`` of :class:`EADCTransformerClassifier`, with a linear
     output per target. Targets are standardised with the training mean and
     standard deviation inside ``fit`` and restored at predict; the loss is
-    the mean squared error (or Huber) on the standardised targets, and early
-    stopping watches the validation loss. ``score`` is R², as in scikit-learn.
+    the mean squared error (or Huber) on the standardised targets. By default
+    it trains for at least 4,000 optimisation steps on 90% of the training
+    cases and keeps the weights of the epoch with the lowest loss on the
+    other 10%, so that each problem trains as long as it gains from.
+    ``score`` is R², as in scikit-learn.
 
     {parameters}
     Attributes
@@ -49,8 +52,8 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
         The trained network, in eval mode.
     history_ : list of dict
         One record per epoch: ``epoch``, ``train_loss``, ``lr``, ``seconds``
-        and, with early stopping, ``valid_loss`` and ``valid_rmse`` (in the
-        targets' units).
+        and, with early stopping (the default), ``valid_loss`` and
+        ``valid_rmse`` (in the targets' units).
     n_iter_ : int
         Epochs run.
     best_epoch_ : int

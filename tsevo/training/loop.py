@@ -39,7 +39,7 @@ class TrainConfig:
     optimizer: str
     grad_clip: float | None
     early_stopping: bool
-    n_iter_no_change: int
+    n_iter_no_change: int | None  # None: every epoch runs, and with validation the best is kept
     tol: float
     mixed_precision: bool
     ema_decay: float
@@ -106,7 +106,8 @@ class Trainer:
 
     With a validation set and ``early_stopping``, training stops after
     ``n_iter_no_change`` epochs in which the validation loss did not fall by
-    more than ``tol`` below its best, and the best weights are restored.
+    more than ``tol`` below its best (never, when it is None), and the best
+    weights are restored.
     Ctrl-C stops training cleanly: the best weights so far are kept and a
     warning says so (before the first epoch ends there is nothing to keep,
     and the interrupt goes on to the caller).
@@ -221,9 +222,8 @@ class Trainer:
                 bar.set_postfix(_postfix(record), refresh=False)
                 for callback in self.callbacks:
                     callback(record)
-                if cfg.early_stopping and valid is not None:
-                    if epoch + 1 - last_improvement >= cfg.n_iter_no_change:
-                        break
+                if valid is not None and patience_spent(cfg, epoch + 1 - last_improvement):
+                    break
         except Diverged:
             self._recover_from_divergence(len(history) + 1, best)
             model.load_state_dict(best["state"])
@@ -242,7 +242,8 @@ class Trainer:
         finally:
             bar.close()
         kept = best["epoch"]
-        if valid is not None or interrupted:
+        # no epoch ran (max_epochs=0): there is no best, and the initial weights are the result
+        if best["state"] is not None and (valid is not None or interrupted):
             model.load_state_dict(best["state"])
         else:
             kept = len(history)  # without validation the last epoch's weights are the result
@@ -266,6 +267,12 @@ class Trainer:
         record["lr"] = lr
         record["seconds"] = time.perf_counter() - start
         return record
+
+
+def patience_spent(config: TrainConfig, epochs_without_improvement: int) -> bool:
+    """Whether early stopping ends training now (the caller checks there is a validation set)."""
+    patience = config.n_iter_no_change
+    return config.early_stopping and patience is not None and epochs_without_improvement >= patience
 
 
 def first_epoch_divergence(epoch: int, lr: float) -> ValueError:

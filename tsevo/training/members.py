@@ -37,6 +37,7 @@ from tsevo.training.loop import (
     TrainResult,
     first_epoch_divergence,
     make_optimizer,
+    patience_spent,
     warmup_cosine,
     warn_divergence,
 )
@@ -192,8 +193,7 @@ class MemberTrainer:
                 member.best_state = stack.member_state(index)
             for callback in self.callbacks:
                 callback(record)
-            stopping = member.config.early_stopping and member.valid is not None
-            if stopping and epoch - member.last_improvement >= member.config.n_iter_no_change:
+            if member.valid is not None and patience_spent(member.config, epoch - member.last_improvement):
                 member.active = False
 
     def _train_epoch(self, stack, members, optimizer, scheduler, epoch: int) -> list[float]:
@@ -258,7 +258,8 @@ class MemberTrainer:
 
     # ------------------------------------------------------------------ the end
     def _finish(self, stack, member: _Member, index: int, module: nn.Module, interrupted: bool) -> TrainResult:
-        keep_best = member.valid is not None or interrupted or member.diverged
+        # nothing to keep when no epoch ran (max_epochs=0): the initial weights are the result
+        keep_best = member.best_state is not None and (member.valid is not None or interrupted or member.diverged)
         state = member.best_state if keep_best else stack.member_state(index)
         module.load_state_dict(state)
         module.eval()
