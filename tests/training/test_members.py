@@ -36,6 +36,15 @@ def test_batched_members_equal_separate_fits_with_staggered_early_stopping(small
     np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)
 
 
+def test_batched_members_of_zero_epochs_keep_their_initial_weights(small_motions):
+    # with a validation set but no epoch run there is no best epoch to restore
+    X, y, X_test, _ = small_motions
+    params = dict(EXACT, max_epochs=0, n_estimators=2, early_stopping=True, validation_fraction=0.25, random_state=0)
+    batched, separate = _both(EADCEnsembleClassifier, X, y, **params)
+    assert [(m.n_iter_, m.best_epoch_) for m in batched.estimators_] == [(0, 0), (0, 0)]
+    np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)
+
+
 def test_batched_members_equal_separate_fits_on_unequal_lengths(japanese_vowels):
     X, y, X_test, _ = japanese_vowels
     batched, separate = _both(EADCEnsembleClassifier, X[:90], y[:90], **EXACT, n_estimators=2, random_state=0)
