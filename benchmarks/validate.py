@@ -104,6 +104,10 @@ CONFIGS: dict[str, dict] = {
     # linear patch costs the residual control about half of its lead on long series)
     "patch_max": {"patch_embedding": "max"},
     "patch_max_reseeded": {"patch_embedding": "max"},
+    # overlapping strided convolutions in stages of 2 and 3 in place of one flat patch (issue 12's
+    # "strided dilated causal convolutions"): a shape across a patch's border is not cut in two
+    "strided": {"patch_embedding": "strided"},
+    "strided_reseeded": {"patch_embedding": "strided"},
     # narrow members for a cheap ensemble (as LITETime's members are to InceptionTime's): half the
     # width and half the heads take about 0.45x a default network's fit time on the CPU at length
     # 96-319 (little less on short series, where per-step overhead rules); rejected (narrow.md)

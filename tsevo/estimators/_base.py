@@ -25,6 +25,7 @@ from tsevo.estimators._params import FromTable, by_destination
 from tsevo.estimators._persistence import PersistenceMixin
 from tsevo.nn import AttentionMaps, EADCTransformer
 from tsevo.nn.model import MAP_KINDS, attention_widths
+from tsevo.nn.stems import smooth_at_least
 from tsevo.training import SeriesTensors, TrainConfig, Trainer, TrainResult, predict_logits
 from tsevo.training.members import MemberTrainer
 
@@ -172,7 +173,11 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         return bool(self.shape_channels)
 
     def _module_kwargs(self, panel: Panel, n_inputs: int, n_outputs: int) -> dict:
-        patch = -(-panel.max_length // AUTO_MAX_TOKENS) if self.patch_size == "auto" else self.patch_size
+        patch = self.patch_size
+        if patch == "auto":
+            patch = -(-panel.max_length // AUTO_MAX_TOKENS)
+            if self.patch_embedding == "strided":  # stages of 2 and 3 rather than one wide prime stride
+                patch = smooth_at_least(patch)
         return {
             "patch_size": patch,
             "n_channels": n_inputs,

@@ -146,13 +146,16 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        with the square of the number of tokens, so "auto" picks the smallest
        patch that keeps the longest training series at most 128 tokens (1 for
        series up to 128 steps). 1 keeps full resolution.""", "estimator"),
-    HP("patch_embedding", "linear", [StrOptions(set(PATCH_EMBEDDINGS))], '{"linear", "max"}', """
+    HP("patch_embedding", "linear", [StrOptions(set(PATCH_EMBEDDINGS))], '{"linear", "max", "strided"}', """
        How the stem turns a patch of ``patch_size`` steps into a token:
        "linear" maps all its values (a strided convolution, as the patch
        embeddings of vision transformers); "max" keeps each channel's largest
        value over the patch's steps and maps those, so that a local shape
        counts wherever in the patch it occurs, as the pooling layers of
-       convolutional networks allow. The same for ``patch_size=1``. "linear"
+       convolutional networks allow; "strided" shortens in stages of
+       overlapping strided convolutions, one per prime factor of the patch
+       size, so that a shape across a patch's border is not cut in two.
+       The same for ``patch_size=1``. "linear"
        by validation inside TRAIN: "max" gained on one seed and not on the
        other (``benchmarks/results/defaults/patch_max.md``).""", "network"),
     HP("deviation_channels", True, ["boolean"], "bool", """

@@ -95,9 +95,10 @@ class EADCTransformer(nn.Module):
         EA-DC blocks; block ``i`` has dilation ``2**i``.
     patch_size : int
         Steps per token of the stem; 1 keeps full resolution.
-    patch_embedding : {"linear", "max"}
+    patch_embedding : {"linear", "max", "strided"}
         How the stem turns a patch into a token: a linear map of all its
-        steps, or of each channel's largest value over its steps (see
+        steps, or of each channel's largest value over its steps, or
+        overlapping strided convolutions in stages (see
         :class:`tsevo.nn.PatchStem`).
     stem : {"patch", "conv", "residual"}
         Linear patches of raw steps, or convolutions at full

@@ -9,7 +9,74 @@ from torch import nn
 from tsevo.nn.blocks import DilatedConv1d
 from tsevo.nn.norms import make_norm
 
-PATCH_EMBEDDINGS = ("linear", "max")
+PATCH_EMBEDDINGS = ("linear", "max", "strided")
+
+
+def prime_strides(patch_size: int) -> tuple[int, ...]:
+    """``patch_size``'s prime factors, smallest first: strides whose product is
+    exactly ``patch_size``, so that the tokens stay ``ceil(L / patch_size)``
+    (ceil(ceil(L / a) / b) = ceil(L / ab))."""
+    strides, rest, factor = [], patch_size, 2
+    while rest > 1:
+        while rest % factor == 0:
+            strides.append(factor)
+            rest //= factor
+        factor += 1
+    return tuple(strides)
+
+
+def smooth_at_least(n: int) -> int:
+    """The smallest ``2**a * 3**b`` that is at least ``n``: a patch size whose
+    strided stages (:func:`prime_strides`) are all 2 or 3."""
+    best = 1
+    while best < n:
+        best *= 2
+    power_of_three = 3
+    while power_of_three < 2 * n:
+        candidate = power_of_three
+        while candidate < n:
+            candidate *= 2
+        best = min(best, candidate)
+        power_of_three *= 3
+    return best
+
+
+class StridedEmbedding(nn.Module):
+    """Shorten ``(B, C, L)`` features by ``patch_size`` in stages of strided,
+    overlapping convolutions (one per prime factor of ``patch_size``, smallest
+    first), with a norm and GELU between stages.
+
+    A flat patch maps its steps with one linear layer, so a shape that crosses
+    a patch's border is cut in two. Here each stage's token at stride ``s``
+    reads its own ``s`` inputs and the ``s`` before them (kernel ``2s``), and
+    the stages compose: the last token reads the steps of about two patches
+    through a small convolutional network, as the strided dilated
+    convolutions of the reference's backbone and of convolutional networks
+    shorten a series. The last stage is linear, as the patch projection is.
+    A token is real when its first step is real; the steps it reads beyond
+    the end of its own series are zeros whatever padding follows, so
+    appended padding changes no real token.
+    """
+
+    def __init__(self, d_in: int, d_out: int, patch_size: int, norm: str = "layer") -> None:
+        super().__init__()
+        self.strides = prime_strides(patch_size)
+        widths = (d_in,) + (d_out,) * len(self.strides)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(a, b, kernel_size=2 * s, stride=s) for a, b, s in zip(widths[:-1], widths[1:], self.strides)
+        )
+        self.norms = nn.ModuleList(make_norm(norm, d_out) for _ in self.strides[:-1])
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # x: (B, C, L), valid: (B, L) -> (B, ceil(L / p), D), (B, ceil(L / p))
+        for index, (conv, stride) in enumerate(zip(self.convs, self.strides)):
+            x = x * valid[:, None, :].to(x.dtype)
+            # left: the previous patch's s steps; right: up to a whole last patch
+            x = conv(F.pad(x, (stride, -x.shape[-1] % stride)))  # (B, D, ceil(L / s))
+            valid = valid[:, ::stride]
+            if index < len(self.norms):
+                x = F.gelu(self.norms[index](x.transpose(1, 2), valid)).transpose(1, 2)
+        return x.transpose(1, 2) * valid[..., None].to(x.dtype), valid
 
 
 class PatchStem(nn.Module):
@@ -26,20 +93,29 @@ class PatchStem(nn.Module):
     meets other weights. ``embedding="max"`` keeps each channel's largest
     value over the patch's real steps and maps those ``C`` values to a token,
     so a feature counts wherever in the patch it occurs, as the pooling
-    layers of convolutional networks let it. Both are the same map for
-    ``patch_size=1``.
+    layers of convolutional networks let it. ``embedding="strided"``
+    shortens in stages of overlapping strided convolutions
+    (:class:`StridedEmbedding`; ``norm`` is the norm between its stages).
+    All three are the same map for ``patch_size=1``.
     """
 
-    def __init__(self, n_channels: int, d_model: int, patch_size: int = 1, embedding: str = "linear") -> None:
+    def __init__(
+        self, n_channels: int, d_model: int, patch_size: int = 1, embedding: str = "linear", norm: str = "layer"
+    ) -> None:
         super().__init__()
         if embedding not in PATCH_EMBEDDINGS:
             raise ValueError(f"unknown patch embedding {embedding!r}; choose from {PATCH_EMBEDDINGS}")
         self.patch_size = patch_size
         self.embedding = embedding
-        kernel = patch_size if embedding == "linear" else 1
-        self.proj = nn.Conv1d(n_channels, d_model, kernel_size=kernel, stride=kernel)
+        if embedding == "strided" and patch_size > 1:
+            self.proj = StridedEmbedding(n_channels, d_model, patch_size, norm)
+        else:
+            kernel = patch_size if embedding == "linear" else 1
+            self.proj = nn.Conv1d(n_channels, d_model, kernel_size=kernel, stride=kernel)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if isinstance(self.proj, StridedEmbedding):
+            return self.proj(x, valid)  # (B, ceil(L / p), D), (B, ceil(L / p))
         if self.embedding == "max" and self.patch_size > 1:
             x = self._max_over_patches(x, valid)  # (B, C, L / p)
         else:
@@ -87,7 +163,7 @@ class ConvStem(nn.Module):
         self.norm1 = make_norm(norm, d_model)
         self.conv2 = DilatedConv1d(d_model, d_model, kernel_size=5, dilation=1, padding=conv_padding)
         self.norm2 = make_norm(norm, d_model)
-        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding)
+        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding, norm)
 
     @staticmethod
     def _norm_act(norm: nn.Module, h: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -156,7 +232,7 @@ class ResidualStem(nn.Module):
              ResidualConvBlock(d_model, d_model, norm, conv_padding),
              ResidualConvBlock(d_model, d_model, norm, conv_padding)]
         )
-        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding)
+        self.patch = PatchStem(d_model, d_model, patch_size, patch_embedding, norm)
 
     def features(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """The features at full resolution, before the patches: ``(B, C, L)`` -> ``(B, D, L)``."""
@@ -184,6 +260,6 @@ def make_stem(
 ) -> nn.Module:
     if kind not in STEM_CLASSES:
         raise ValueError(f"unknown stem {kind!r}; choose from {STEMS}")
-    if kind == "patch":  # neither norm nor convolutions at full resolution
-        return PatchStem(n_channels, d_model, patch_size, patch_embedding)
+    if kind == "patch":  # no convolutions at full resolution
+        return PatchStem(n_channels, d_model, patch_size, patch_embedding, norm)
     return STEM_CLASSES[kind](n_channels, d_model, patch_size, norm, conv_padding, patch_embedding)
