@@ -186,3 +186,13 @@ def test_other_heads_train(small_motions, head):
     X, y, X_test, _ = small_motions
     clf = EADCTransformerClassifier(**FAST, head=head, random_state=0).fit(X, y)
     assert clf.predict(X_test).shape == (len(X_test),)
+
+
+@pytest.mark.parametrize("embedding, patch", [("linear", 5), ("strided", 6)])
+def test_auto_patch_keeps_at_most_128_tokens_in_stages_of_two_and_three_when_strided(embedding, patch):
+    # 600 steps need patches of 5 for 128 tokens; strided stages round 5 up to 2 * 3
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2, 600)), np.repeat(["a", "b"], 4)
+    clf = EADCTransformerClassifier(**FAST, patch_embedding=embedding, random_state=0).fit(X, y)
+    assert clf.patch_size_ == patch
+    assert clf.predict_proba(X).shape == (8, 2)

@@ -1,11 +1,13 @@
 """The whole network: padding invariance, causality, gradients, heads, the map chain."""
 
+import math
+
 import pytest
 import torch
 
 from tsevo.nn import NORMS, AttentionMaps, EADCTransformer
 from tsevo.nn.blocks import DilatedConv1d, DropPath
-from tsevo.nn.stems import STEMS, PatchStem
+from tsevo.nn.stems import STEMS, PatchStem, prime_strides, smooth_at_least
 
 C, L = 3, 20
 SMALL = dict(d_model=16, n_blocks=3, n_heads=2, d_ff=32, dropout=0.0)
@@ -171,11 +173,12 @@ def test_unknown_norm_placement_is_refused():
         make_model(norm_placement="middle")
 
 
+@pytest.mark.parametrize("embedding, patch_size", [("max", 3), ("strided", 3), ("strided", 4), ("strided", 6)])
 @pytest.mark.parametrize("stem", STEMS)
-def test_max_patch_embedding_ignores_padding_and_trains(stem):
-    model = make_model(stem=stem, patch_size=3, patch_embedding="max")
+def test_patch_embeddings_ignore_padding_and_train(stem, embedding, patch_size):
+    model = make_model(stem=stem, patch_size=patch_size, patch_embedding=embedding)
     x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
-    # 20 steps make a last patch of two real steps; the padding fills it and adds two more patches
+    # 20 steps end in a partly real patch; the padding fills it and adds more patches
     x_pad = torch.cat([x, 50 * torch.randn(2, C, 7)], dim=-1)
     valid_pad = torch.cat([valid, torch.zeros(2, 7, dtype=torch.bool)], dim=1)
     torch.testing.assert_close(model(x_pad, valid_pad), model(x, valid), atol=1e-5, rtol=1e-5)
@@ -197,11 +200,40 @@ def test_max_patch_token_does_not_move_when_its_peak_moves_within_the_patch():
     assert not torch.allclose(linear(early, valid)[0], linear(late, valid)[0])
 
 
-def test_patch_embeddings_agree_without_patches():
+@pytest.mark.parametrize("embedding", ["max", "strided"])
+def test_patch_embeddings_agree_without_patches(embedding):
     x, valid = torch.randn(2, C, L), torch.ones(2, L, dtype=torch.bool)
     torch.testing.assert_close(
-        make_model(patch_size=1, patch_embedding="max")(x, valid), make_model(patch_size=1)(x, valid)
+        make_model(patch_size=1, patch_embedding=embedding)(x, valid), make_model(patch_size=1)(x, valid)
     )
+
+
+@pytest.mark.parametrize("patch_size", [2, 5, 12, 22, 64])
+def test_strided_stages_multiply_to_the_patch_and_keep_its_token_count(patch_size):
+    assert math.prod(prime_strides(patch_size)) == patch_size
+    stem = PatchStem(n_channels=2, d_model=8, patch_size=patch_size, embedding="strided")
+    for length in (1, patch_size - 1, patch_size, 3 * patch_size + 1, 130):
+        tokens, valid = stem(torch.randn(1, 2, length), torch.ones(1, length, dtype=torch.bool))
+        assert tokens.shape == (1, -(-length // patch_size), 8)
+        assert valid.shape == tokens.shape[:2]
+
+
+def test_smooth_patch_sizes_are_the_least_products_of_two_and_three_above():
+    smooth = [n for n in range(1, 200) if set(prime_strides(n)) <= {2, 3}]
+    for n in range(1, 150):
+        assert smooth_at_least(n) == min(m for m in smooth if m >= n)
+
+
+def test_a_strided_token_reads_across_its_patch_border():
+    # a change in the last step of patch 0 moves token 1 (whose stages overlap the patch
+    # before), where the flat linear patch keeps token 1 as it was
+    x, valid = torch.randn(1, 2, 16), torch.ones(1, 16, dtype=torch.bool)
+    moved = x.clone()
+    moved[0, :, 3] += 1.0
+    for embedding, moves in (("strided", True), ("linear", False)):
+        stem = PatchStem(n_channels=2, d_model=8, patch_size=4, embedding=embedding).eval()
+        before, after = stem(x, valid)[0], stem(moved, valid)[0]
+        assert torch.allclose(before[0, 1], after[0, 1]) is not moves
 
 
 def test_unknown_patch_embedding_is_refused():

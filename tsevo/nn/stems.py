@@ -63,13 +63,13 @@ class StridedEmbedding(nn.Module):
         self.strides = prime_strides(patch_size)
         widths = (d_in,) + (d_out,) * len(self.strides)
         self.convs = nn.ModuleList(
-            nn.Conv1d(a, b, kernel_size=2 * s, stride=s) for a, b, s in zip(widths[:-1], widths[1:], self.strides)
+            nn.Conv1d(a, b, kernel_size=2 * s, stride=s) for a, b, s in zip(widths[:-1], widths[1:], self.strides, strict=True)
         )
         self.norms = nn.ModuleList(make_norm(norm, d_out) for _ in self.strides[:-1])
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # x: (B, C, L), valid: (B, L) -> (B, ceil(L / p), D), (B, ceil(L / p))
-        for index, (conv, stride) in enumerate(zip(self.convs, self.strides)):
+        for index, (conv, stride) in enumerate(zip(self.convs, self.strides, strict=True)):
             x = x * valid[:, None, :].to(x.dtype)
             # left: the previous patch's s steps; right: up to a whole last patch
             x = conv(F.pad(x, (stride, -x.shape[-1] % stride)))  # (B, D, ceil(L / s))
