@@ -63,7 +63,8 @@ class StridedEmbedding(nn.Module):
         self.strides = prime_strides(patch_size)
         widths = (d_in,) + (d_out,) * len(self.strides)
         self.convs = nn.ModuleList(
-            nn.Conv1d(a, b, kernel_size=2 * s, stride=s) for a, b, s in zip(widths[:-1], widths[1:], self.strides, strict=True)
+            nn.Conv1d(d_a, d_b, kernel_size=2 * stride, stride=stride)
+            for d_a, d_b, stride in zip(widths[:-1], widths[1:], self.strides, strict=True)
         )
         self.norms = nn.ModuleList(make_norm(norm, d_out) for _ in self.strides[:-1])
 
