@@ -155,9 +155,10 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        convolutional networks allow; "strided" shortens in stages of
        overlapping strided convolutions, one per prime factor of the patch
        size, so that a shape across a patch's border is not cut in two.
-       The same for ``patch_size=1``. "linear"
-       by validation inside TRAIN: "max" gained on one seed and not on the
-       other (``benchmarks/results/defaults/patch_max.md``).""", "network"),
+       The same for ``patch_size=1``. "linear" by validation inside TRAIN:
+       "max" gained on one seed and not on the other
+       (``benchmarks/results/defaults/patch_max.md``); "strided" lost on
+       both, most on the longest series (``strided.md``).""", "network"),
     HP("deviation_channels", True, ["boolean"], "bool", """
        Give the network, beside each standardised channel, the channel's
        deviation from the mean series of the training cases (their average
