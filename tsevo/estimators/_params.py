@@ -145,7 +145,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        Steps embedded together as one token by the stem. Attention costs grow
        with the square of the number of tokens, so "auto" picks the smallest
        patch that keeps the longest training series at most 128 tokens (1 for
-       series up to 128 steps). 1 keeps full resolution.""", "estimator"),
+       series up to 128 steps), rounded up to a product of 2s and 3s with
+       ``patch_embedding="strided"``. 1 keeps full resolution.""", "estimator"),
     HP("patch_embedding", "linear", [StrOptions(set(PATCH_EMBEDDINGS))], '{"linear", "max", "strided"}', """
        How the stem turns a patch of ``patch_size`` steps into a token:
        "linear" maps all its values (a strided convolution, as the patch
