@@ -28,17 +28,9 @@ def prime_strides(patch_size: int) -> tuple[int, ...]:
 def smooth_at_least(n: int) -> int:
     """The smallest ``2**a * 3**b`` that is at least ``n``: a patch size whose
     strided stages (:func:`prime_strides`) are all 2 or 3."""
-    best = 1
-    while best < n:
-        best *= 2
-    power_of_three = 3
-    while power_of_three < 2 * n:
-        candidate = power_of_three
-        while candidate < n:
-            candidate *= 2
-        best = min(best, candidate)
-        power_of_three *= 3
-    return best
+    while set(prime_strides(n)) - {2, 3}:  # a patch needs at most a third more steps than asked
+        n += 1
+    return n
 
 
 class StridedEmbedding(nn.Module):
