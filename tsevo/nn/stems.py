@@ -69,7 +69,7 @@ class StridedEmbedding(nn.Module):
             valid = valid[:, ::stride]
             if index < len(self.norms):
                 x = F.gelu(self.norms[index](x.transpose(1, 2), valid)).transpose(1, 2)
-        return x.transpose(1, 2) * valid[..., None].to(x.dtype), valid
+        return x.transpose(1, 2), valid  # invalid tokens are zeroed by the model, as after the linear patch
 
 
 class PatchStem(nn.Module):
