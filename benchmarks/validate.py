@@ -158,6 +158,13 @@ CONFIGS: dict[str, dict] = {
     "residual_stem_head_reseeded": {"stem": "residual", "stem_head": True},
     "stem_head": {"stem_head": True},
     "stem_head_reseeded": {"stem_head": True},
+    # half of each batch's cases mixed with another case and its label (tsevo.training.mixing): the
+    # network fits TRAIN completely (diagnose_fit.py: training loss 0.0005 on FaceFour) and validates
+    # below the residual control; mixing is DeiT's answer for transformers on small data
+    "cutmix": {"mixing": "cutmix"},
+    "cutmix_reseeded": {"mixing": "cutmix"},
+    "mixup": {"mixing": "mixup"},
+    "mixup_reseeded": {"mixing": "mixup"},
     # regressor: the reference's flatten head (every token's features, in place, to the output
     # layer) instead of the mean over tokens; a target read off certain steps of the series (the
     # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which

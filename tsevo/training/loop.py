@@ -19,6 +19,7 @@ from torch import nn
 from tsevo.training.augment import augment
 from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
+from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
 
 EpochCallback = Callable[[dict], None]
 
@@ -45,6 +46,7 @@ class TrainConfig:
     ema_decay: float
     task: str = "classification"  # or "regression": float targets, standardised by the caller
     label_smoothing: float = 0.0  # classification only
+    mixing: str = "none"  # classification only: a name from tsevo.training.mixing.MIXINGS
     class_weights: torch.Tensor | None = None
     loss: str = "mse"  # regression only: "mse" or "huber"
     target_scale: torch.Tensor | None = None  # regression: targets' scale, to report RMSE in their units
@@ -136,10 +138,13 @@ class Trainer:
                 return F.huber_loss(outputs, targets)
             return F.mse_loss(outputs, targets)
         weights = self.config.class_weights
+        weights = None if weights is None else weights.to(logits.device)
+        if isinstance(labels, MixedLabels):
+            return mixed_cross_entropy(logits.float(), labels, weights, self.config.label_smoothing)
         return F.cross_entropy(
             logits.float(),
             labels,
-            weight=None if weights is None else weights.to(logits.device),
+            weight=weights,
             label_smoothing=self.config.label_smoothing,
         )
 
@@ -149,8 +154,7 @@ class Trainer:
         for values, valid, labels in train.batches(
             self.config.batch_size, self.config.device, generator
         ):
-            if self.config.augmentation:
-                values = augment(values, valid, self.config.augmentation, self.augment_generator)
+            values, labels = self.transform(values, valid, labels, self.augment_generator)
             with self.autocast():
                 loss = self.loss(model(values, valid), labels)
             value = loss.item()
@@ -167,6 +171,14 @@ class Trainer:
             total += value * len(labels)
             count += len(labels)
         return total / count
+
+    def transform(self, values, valid, labels, generator: torch.Generator):
+        """A training batch as the network sees it: augmented, then mixed, as configured."""
+        if self.config.augmentation:
+            values = augment(values, valid, self.config.augmentation, generator)
+        if self.config.mixing != "none":
+            values, labels = mix_batch(values, valid, labels, self.config.mixing, generator)
+        return values, labels
 
     @torch.inference_mode()
     def evaluate(self, model, data: SeriesTensors) -> dict:

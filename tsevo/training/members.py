@@ -26,7 +26,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from tsevo.training.augment import augment
 from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
 from tsevo.training.loop import (
@@ -204,8 +203,7 @@ class MemberTrainer:
         for batches in zip(*streams, strict=True):
             values, valid, labels = [], [], []
             for member, (v, mask, y) in zip(members, batches, strict=True):
-                if member.config.augmentation:
-                    v = augment(v, mask, member.config.augmentation, member.augment)
+                v, y = member.trainer.transform(v, mask, y, member.augment)
                 values.append(v), valid.append(mask), labels.append(y)
             values, valid = _stack_padded(values, valid)
             # float32 even with mixed_precision: bfloat16 autocast does not reach every kernel under
