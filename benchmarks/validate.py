@@ -72,6 +72,9 @@ CONFIGS: dict[str, dict] = {
     "no_dropout": {"dropout": 0.0},
     # both of the control's remaining differences at once: batch norm and no dropout
     "bn_no_dropout": {"norm": "batch", "dropout": 0.0},
+    # the defaults before CutMix became one (mixing.md): the incumbent rows of the earlier CSVs
+    "no_mixing": {"mixing": "none"},
+    "no_mixing_reseeded": {"mixing": "none"},
     # the residual stem again, now under the batch-norm default (it was rejected under LayerNorm,
     # the norm its convolutions were not designed for; the control's residual network uses batch norm)
     "bn_residual_stem": {"stem": "residual", "norm": "batch", "dropout": 0.0},
@@ -160,7 +163,8 @@ CONFIGS: dict[str, dict] = {
     "stem_head_reseeded": {"stem_head": True},
     # half of each batch's cases mixed with another case and its label (tsevo.training.mixing): the
     # network fits TRAIN completely (diagnose_fit.py: training loss 0.0005 on FaceFour) and validates
-    # below the residual control; mixing is DeiT's answer for transformers on small data
+    # below the residual control; mixing is DeiT's answer for transformers on small data. CutMix is
+    # the default since mixing.md: bn_no_dropout and reseeded mix when run now (no_mixing does not)
     "cutmix": {"mixing": "cutmix"},
     "cutmix_reseeded": {"mixing": "cutmix"},
     "mixup": {"mixing": "mixup"},
@@ -304,7 +308,7 @@ def seed_matched(table, pairs: list[tuple[str, str]], lower_is_better: bool) -> 
     sign = -1 if lower_is_better else 1  # so that a larger signed score is always better
 
     def wins_ties_losses(candidate, incumbent) -> str:
-        delta = sign * (candidate - incumbent)
+        delta = (sign * (candidate - incumbent)).round(9)  # scores averaged over seeds: equal up to float noise
         return f"{(delta > 0).sum()}/{(delta == 0).sum()}/{(delta < 0).sum()}"
 
     rows = [{"seeds": f"{c} vs {i}", "candidate": both[c].mean(), "incumbent": both[i].mean(),
@@ -313,7 +317,7 @@ def seed_matched(table, pairs: list[tuple[str, str]], lower_is_better: bool) -> 
     incumbent = both[[i for _, i in pairs]].mean(axis=1)
     rows.append({"seeds": "mean over seeds", "candidate": candidate.mean(), "incumbent": incumbent.mean(),
                  "wins/ties/losses": wins_ties_losses(candidate, incumbent),
-                 "signed-rank p": signed_rank_p(candidate - incumbent)})
+                 "signed-rank p": signed_rank_p((candidate - incumbent).round(9))})
     lines = [
         f"Seed-matched comparison on the {len(both)} problems where every pair finished "
         "(wins of the candidate; the last row averages each problem over the seeds first, and gives the "
