@@ -39,9 +39,6 @@ class MixedLabels:
     def __len__(self) -> int:
         return len(self.first)
 
-    def to(self, device: torch.device) -> MixedLabels:
-        return MixedLabels(self.first.to(device), self.second.to(device), self.share.to(device))
-
 
 def mix_batch(
     values: torch.Tensor, valid: torch.Tensor, labels: torch.Tensor, kind: str, generator: torch.Generator
