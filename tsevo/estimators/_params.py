@@ -335,7 +335,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        from them what lies between its cases (Yun et al. 2019; Zhang et al.
        2018; Yang and Desell 2022 on the UEA archive). "cutmix" by validation
        inside TRAIN over two seeds: 0.878 against 0.859 on 25 problems
-       (12 wins, 8 ties, 5 losses), most on outlines; "mixup" no better
+       (12 wins, 8 ties, 5 losses), most on outlines, though the second seed
+       alone gained only 0.003 and the test split of 20 development problems
+       did not show the gain; "mixup" no better
        (``benchmarks/results/defaults/mixing.md``).""", "training", ("classification",)),
     *per_task("early_stopping", {"classification": False, "regression": True}, ["boolean"], "bool", """
        Hold out ``validation_fraction`` of the training data (stratified for
