@@ -174,7 +174,13 @@ CONFIGS: dict[str, dict] = {
     # fat content of a spectrum at its absorption bands) needs to know where a feature lies, which
     # the mean over tokens leaves to the position encodings
     "flatten_head": {"head": "flatten"},
+    # snapshot ensembles (Huang et al. 2017): five members from one run of twice one network's
+    # steps, whose schedule restarts five times; against one network, the price of two
+    "snapshot": {"member_training": "snapshot", "n_estimators": 5},
+    "snapshot_no_mixing": {"member_training": "snapshot", "n_estimators": 5, "mixing": "none"},
 }
+# configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
+ENSEMBLES = {"snapshot", "snapshot_no_mixing"}
 CLIP_MARGINS = (0.1, 0.25, 0.5, 1.0, 2.0)
 # name -> added to the network's seed (which is otherwise the split's number): every "*reseeded"
 # config is its twin on another seed
@@ -235,14 +241,17 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     import torch
     from sklearn.metrics import balanced_accuracy_score, mean_squared_error
 
-    from tsevo import EADCTransformerClassifier, EADCTransformerRegressor
+    from tsevo import EADCEnsembleClassifier, EADCEnsembleRegressor, EADCTransformerClassifier, EADCTransformerRegressor
     from tsevo.datasets import load_tser, load_uea
 
     torch.set_num_threads(threads)
     regression = task == "regression"
     X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
     train, valid = _split(np.asarray(y), split, stratified=not regression)
-    estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
+    if config in ENSEMBLES:
+        estimator = EADCEnsembleRegressor if regression else EADCEnsembleClassifier
+    else:
+        estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
     sized = SIZED[config](len(train)) if config in SIZED else {}
     seed = split + SEED_OFFSETS.get(config, 0)
     model = estimator(random_state=seed, device=device, **CONFIGS[config], **sized)
@@ -258,9 +267,12 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     else:
         scores = {"valid_accuracy": float(np.mean(predicted == y[valid])),
                   "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted)}
+    if config in ENSEMBLES and not regression:  # the last member alone: one network of the same run
+        scores["valid_accuracy_last"] = float(np.mean(model.estimators_[-1].predict(_take(X, valid)) == y[valid]))
+    epochs = model.estimators_[0].n_iter_ if config in ENSEMBLES else model.n_iter_
     return {
         "config": config, "dataset": dataset, "split": split, **scores,
-        "n_train": len(train), "n_valid": len(valid), "epochs": model.n_iter_, "fit_seconds": seconds,
+        "n_train": len(train), "n_valid": len(valid), "epochs": epochs, "fit_seconds": seconds,
     }
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -407,6 +407,29 @@ def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object
             results.update(zip(indices, trained, strict=True))
     for index, (estimator, plan) in enumerate(zip(estimators, plans, strict=True)):
         estimator._commit(plan, results[index])
+
+
+def fit_snapshots(estimator: BaseEADC, X, y, n_snapshots: int, budget: int, verbose: int = 0) -> list[BaseEADC]:
+    """Train ``estimator``'s network once for ``budget`` times its epochs, with
+    a schedule that restarts ``n_snapshots`` times, and return one fitted
+    clone of ``estimator`` per snapshot (fewer when Ctrl-C or a divergence
+    cut training short). ``estimator`` itself is not changed."""
+    plan = estimator._plan(X, y)
+    plan.config.max_epochs *= budget
+    plan.config.cycles = n_snapshots
+    plan.config.verbose = verbose
+    with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(estimator.batch_size):
+        result = _train_alone(plan, estimator.callbacks)
+    taken = result.snapshots or [(result.best_epoch, None)]  # no epoch ran: the network as it is
+    members = []
+    for epoch, state in taken:
+        module = copy.deepcopy(plan.module)
+        if state is not None:
+            module.load_state_dict(state)
+        member = clone(estimator)
+        member._commit(replace(plan, module=module), replace(result, best_epoch=epoch, snapshots=[]))
+        members.append(member)
+    return members
 
 
 def _train_alone(plan: FitPlan, callbacks) -> TrainResult:

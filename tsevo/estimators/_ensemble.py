@@ -10,13 +10,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from tsevo.estimators._base import fit_together
+from tsevo.estimators._base import fit_snapshots, fit_together
 from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._devices import is_gpu_device
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._regressor import EADCTransformerRegressor
 from tsevo.estimators._workers import fit_members
+
+# member_training="snapshot": one run of this many networks' epochs gives every member
+# (the price of two networks is what the speed issue asks of an ensemble of five)
+SNAPSHOT_BUDGET = 2
 
 
 def member_params(ensemble, member: type) -> dict:
@@ -54,16 +58,21 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
         """Train ``n_estimators`` networks on series ``X`` with labels or targets ``y``.
 
         With ``member_training="batched"`` (or "auto" on a GPU) the networks
-        train together (an epochs bar with ``verbose``); otherwise one after
-        another, or ``n_jobs`` at a time in worker processes (a bar counts
-        members). Ctrl-C keeps what finished: every member's best
-        weights so far when training together, the members completed (the
-        current one with its best weights) when one after another.
+        train together (an epochs bar with ``verbose``); with "snapshot" one
+        network's run leaves them all; otherwise one after another, or
+        ``n_jobs`` at a time in worker processes (a bar counts members).
+        Ctrl-C keeps what finished: every member's best weights so far when
+        training together, the snapshots taken (and the current cycle's best)
+        in a snapshot run, the members completed (the current one with its
+        best weights) when one after another.
         """
         template = self._member(**member_params(self, self._member))
         members = [clone(template).set_params(random_state=seed)
                    for seed in member_seeds(self.random_state, self.n_estimators)]
-        if trains_together(self, len(members)):
+        if self.member_training == "snapshot":
+            members = fit_snapshots(members[0], X, y, self.n_estimators, SNAPSHOT_BUDGET, self.verbose)
+            interrupted = members[0].interrupted_
+        elif trains_together(self, len(members)):
             fit_together(members, [(X, y)] * len(members), verbose=self.verbose)
             interrupted = any(member.interrupted_ for member in members)
         else:

@@ -85,13 +85,7 @@ def per_task(name: str, defaults: dict[str, object], *args, **kwargs) -> tuple[H
     return tuple(HP(name, default, *args, tasks=(task,), **kwargs) for task, default in defaults.items())
 
 
-HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
-    # ---------------------------------------------------------------- ensembles
-    HP("n_estimators", 5, [_int(1)], "int", """
-       Networks in the ensemble, each with its own seed; their probabilities
-       are averaged.""", "estimator", kinds=("ensemble", "hybrid")),
-    HP("member_training", "auto", [StrOptions({"auto", "batched", "sequential"})],
-       '{"auto", "batched", "sequential"}', """
+MEMBER_TRAINING = """
        "batched" trains the networks together as one network whose weights
        have a member axis (``torch.func.vmap``), so they share every kernel
        call: on a GPU, where a small network is bound by kernel launches, an
@@ -100,8 +94,27 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        bound by arithmetic, it is as fast or faster
        (``benchmarks/results/speed/ensemble_*``). "auto": batched on a GPU,
        sequential on a CPU. With ``checkpoint=True`` members are trained one
-       after another. Members are the same either way, except for their
-       dropout draws.""", "estimator", kinds=("ensemble", "hybrid")),
+       after another. Batched and sequential members are the same, except
+       for their dropout draws."""
+
+HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
+    # ---------------------------------------------------------------- ensembles
+    HP("n_estimators", 5, [_int(1)], "int", """
+       Networks in the ensemble, each with its own seed; their probabilities
+       are averaged.""", "estimator", kinds=("ensemble", "hybrid")),
+    HP("member_training", "auto", [StrOptions({"auto", "batched", "sequential", "snapshot"})],
+       '{"auto", "batched", "sequential", "snapshot"}', MEMBER_TRAINING + """
+       "snapshot" trains one network for twice the epochs of one network,
+       with a learning-rate schedule that restarts
+       ``n_estimators`` times, and keeps the weights each cycle ends with
+       (its best by validation loss with early stopping) as the members
+       (snapshot ensembles, Huang et al. 2017): the ensemble costs two
+       networks on any device, and its members share one seed.""",
+       "estimator", kinds=("ensemble",)),
+    HP("member_training", "auto", [StrOptions({"auto", "batched", "sequential"})],
+       '{"auto", "batched", "sequential"}', MEMBER_TRAINING + """
+       (The hybrid's networks each leave out one fold of the training data,
+       so they cannot be snapshots of one run.)""", "estimator", kinds=("hybrid",)),
     HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
        Networks trained at once in worker processes when they are trained
        one after another (joblib's convention: None is 1, -1 every core);

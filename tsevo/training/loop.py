@@ -6,6 +6,7 @@ Knows torch only; the estimators prepare tensors and read the results.
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 import warnings
@@ -56,6 +57,7 @@ class TrainConfig:
     augmentation: tuple[str, ...] = ()  # names from tsevo.training.augment.AUGMENTATIONS
     shuffle_seed: int = 0  # dropout draws from torch's generator, which the caller seeds and forks
     augment_seed: int = 0
+    cycles: int = 1  # >1: the schedule restarts this often and each cycle leaves a snapshot
 
 
 @dataclass
@@ -64,6 +66,7 @@ class TrainResult:
     best_epoch: int
     interrupted: bool
     diverged: bool = False
+    snapshots: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, weights), one per cycle
 
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "radam": torch.optim.RAdam, "adam": torch.optim.Adam}
@@ -95,6 +98,29 @@ def warmup_cosine(total_steps: int, warmup_fraction: float) -> Callable[[int], f
             return (step + 1) / warmup
         progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
         return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def cycle_ends(max_epochs: int, cycles: int) -> list[int]:
+    """The epochs after which each of ``cycles`` near-equal cycles ends (at most one per epoch)."""
+    cycles = max(1, min(cycles, max_epochs))
+    return sorted({round((c + 1) * max_epochs / cycles) for c in range(cycles)})
+
+
+def cyclic_warmup_cosine(lengths: Sequence[int], warmup_fraction: float) -> Callable[[int], float]:
+    """:func:`warmup_cosine` over each cycle of ``lengths`` steps in turn.
+
+    Every cycle warms up again: after a decay to zero, Adam's moment
+    estimates are small, and a jump straight back to the peak rate would
+    take outsized steps. One cycle is plain :func:`warmup_cosine`.
+    """
+    starts = [sum(lengths[:c]) for c in range(len(lengths))]
+    factors = [warmup_cosine(length, warmup_fraction) for length in lengths]
+
+    def factor(step: int) -> float:
+        cycle = max(0, bisect.bisect_right(starts, step) - 1)
+        return factors[cycle](step - starts[cycle])
 
     return factor
 
@@ -211,9 +237,10 @@ class Trainer:
         # with ema_decay, validation, the kept weights and the result are the averaged weights
         self.average = WeightAverage(model.parameters(), cfg.ema_decay) if cfg.ema_decay else None
         steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, warmup_cosine(cfg.max_epochs * steps_per_epoch, cfg.warmup_fraction)
-        )
+        ends = cycle_ends(cfg.max_epochs, cfg.cycles)
+        lengths = [(end - start) * steps_per_epoch for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic_warmup_cosine(lengths, cfg.warmup_fraction))
+        snapshots = Snapshots(ends, by_validation=valid is not None) if cfg.cycles > 1 else None
         history: list[dict] = []
         best = {"loss": math.inf, "epoch": 0, "state": None}
         last_improvement = 0  # epoch of the last improvement larger than tol
@@ -231,6 +258,9 @@ class Trainer:
                     # a copy of the best weights: restored after early stopping, and after a divergence
                     with averaged(self.average):
                         best.update(loss=monitored, epoch=epoch + 1, state=_copy_state(model))
+                if snapshots is not None:
+                    with averaged(self.average):
+                        snapshots.after_epoch(epoch + 1, model, monitored)
                 bar.set_postfix(_postfix(record), refresh=False)
                 for callback in self.callbacks:
                     callback(record)
@@ -240,7 +270,8 @@ class Trainer:
             self._recover_from_divergence(len(history) + 1, best)
             model.load_state_dict(best["state"])
             model.eval()
-            return TrainResult(history=history, best_epoch=best["epoch"], interrupted=False, diverged=True)
+            return TrainResult(history=history, best_epoch=best["epoch"], interrupted=False, diverged=True,
+                               snapshots=snapshots.finish() if snapshots else [])
         except KeyboardInterrupt:
             if best["state"] is None:
                 raise  # nothing finished to keep: the caller's estimator stays as it was
@@ -254,15 +285,19 @@ class Trainer:
         finally:
             bar.close()
         kept = best["epoch"]
+        taken = snapshots.finish() if snapshots else []
+        if taken:  # cycles: the result is the last cycle's snapshot
+            kept = taken[-1][0]
+            model.load_state_dict(taken[-1][1])
         # no epoch ran (max_epochs=0): there is no best, and the initial weights are the result
-        if best["state"] is not None and (valid is not None or interrupted):
+        elif best["state"] is not None and (valid is not None or interrupted):
             model.load_state_dict(best["state"])
         else:
             kept = len(history)  # without validation the last epoch's weights are the result
             if self.average is not None:
                 self.average.apply()  # the averages are the result
         model.eval()
-        return TrainResult(history=history, best_epoch=kept, interrupted=interrupted)
+        return TrainResult(history=history, best_epoch=kept, interrupted=interrupted, snapshots=taken)
 
     def _recover_from_divergence(self, epoch: int, best: dict) -> None:
         if best["state"] is None:
@@ -279,6 +314,29 @@ class Trainer:
         record["lr"] = lr
         record["seconds"] = time.perf_counter() - start
         return record
+
+
+class Snapshots:
+    """The weights each cycle of a cyclic schedule leaves behind (snapshot
+    ensembles, Huang et al. 2017): the cycle's best by validation loss when
+    there is a validation set, else its last epoch's."""
+
+    def __init__(self, ends: Sequence[int], by_validation: bool) -> None:
+        self.ends = set(ends)
+        self.by_validation = by_validation
+        self.taken: list[tuple[int, dict]] = []
+        self.candidate: tuple[float, int, dict] | None = None  # (loss, epoch, weights) of this cycle
+
+    def after_epoch(self, epoch: int, model: nn.Module, loss: float) -> None:
+        if not self.by_validation or self.candidate is None or loss < self.candidate[0]:
+            self.candidate = (loss, epoch, _copy_state(model))
+        if epoch in self.ends:
+            self.taken.append(self.candidate[1:])
+            self.candidate = None
+
+    def finish(self) -> list[tuple[int, dict]]:
+        """The snapshots taken, with the unfinished cycle's (training stopped early) last."""
+        return self.taken + ([self.candidate[1:]] if self.candidate is not None else [])
 
 
 def patience_spent(config: TrainConfig, epochs_without_improvement: int) -> bool:
