@@ -2,9 +2,11 @@
 
 For each problem: one ``EADCTransformerClassifier`` and ``EADCEnsembleClassifier``
 with ``n_estimators`` members trained together (``member_training="batched"``),
-one after another (``"sequential"``) or one per core in worker processes
-(``"parallel"``: sequential with ``n_jobs=-1``), all with the defaults except a
-fixed ``max_epochs``, so every network takes the same optimisation steps:
+one after another (``"sequential"``), one per core in worker processes
+(``"parallel"``: sequential with ``n_jobs=-1``) or as the snapshots of one run
+(``"snapshot"``: one network for twice ``max_epochs``, the members' cycles
+sharing them), all with the defaults except a fixed ``max_epochs``, so every
+network trained on its own takes the same optimisation steps:
 
     python benchmarks/ensemble_speed.py --data-dir ../shared/data/ucr \\
         --datasets ECG200,ArrowHead --max-epochs 20 --output benchmarks/results/speed/ensemble_cpu
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-WAYS = ("single", "batched", "sequential", "parallel")
+WAYS = ("single", "batched", "sequential", "parallel", "snapshot")
 
 
 def fit_seconds(way: str, X, y, n_members: int, max_epochs: int, device: str) -> float:
@@ -87,8 +89,9 @@ def main() -> None:
         "# Fit time of an ensemble against one network", "", "```bash", command, "```", "",
         f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. Defaults except "
         f"max_epochs={args.max_epochs} for every network; ensembles of {args.n_members} members trained "
-        "together (batched), one after another (sequential) or one per core in worker processes (parallel, "
-        f"{os.cpu_count()} cores); the first fit of a small slice was a warm-up.",
+        "together (batched), one after another (sequential), one per core in worker processes (parallel, "
+        f"{os.cpu_count()} cores) or as snapshots of one run of twice the epochs (snapshot); the first fit "
+        "of a small slice was a warm-up.",
         "", table.round(3).to_markdown(index=False), "",
         "Mean ratio to one network: " + ", ".join(
             f"{way} {table[f'{way}_over_single'].mean():.2f}x" for way in ways[1:]) + ".",
