@@ -120,11 +120,12 @@ def test_hybrid_refuses_unknown_peers_and_one_class(small_motions):
 
 @pytest.mark.parametrize("estimator", [
     EADCEnsembleClassifier(**CHECK_PARAMS, n_estimators=2),
+    EADCEnsembleClassifier(**CHECK_PARAMS, n_estimators=2, member_training="snapshot"),
     # the hybrid's own contract (folds, weights, averaging) without peers: the aeon peers fit
     # five times per fit and would make the battery's hundreds of fits too slow for CI;
     # they are checked through the hybrid in the tests above and the aeon and sktime batteries
     EADCHybridClassifier(**CHECK_PARAMS, n_estimators=2, peers=""),
-], ids=["ensemble", "hybrid"])
+], ids=["ensemble", "snapshot", "hybrid"])
 def test_sklearn_check_estimator_passes_the_full_battery(estimator):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
