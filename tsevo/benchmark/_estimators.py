@@ -49,6 +49,22 @@ def eadc_ensemble_regressor(seed: int):
     return EADCEnsembleRegressor(random_state=seed)
 
 
+@register("eadc-snapshot")
+def eadc_snapshot(seed: int):
+    """Five snapshots of one EA-DC run of twice one network's epochs, probabilities averaged."""
+    from tsevo import EADCEnsembleClassifier
+
+    return EADCEnsembleClassifier(member_training="snapshot", random_state=seed)
+
+
+@register("eadc-snapshot", "regression")
+def eadc_snapshot_regressor(seed: int):
+    """Five snapshots of one EA-DC regressor's run of twice one network's epochs, averaged."""
+    from tsevo import EADCEnsembleRegressor
+
+    return EADCEnsembleRegressor(member_training="snapshot", random_state=seed)
+
+
 @register("eadc-hybrid", "regression")
 def eadc_hybrid_regressor(seed: int):
     """Five EA-DC regressors beside aeon's regressors, weighted by their R² inside TRAIN."""
