@@ -53,8 +53,9 @@ def test_snapshot_ensemble_takes_one_run_of_twice_the_epochs_and_keeps_each_cycl
 def test_with_validation_each_snapshot_is_its_cycles_best():
     X, y, _, _ = load_tser("Covid3Month")  # regression holds out validation cases by default
     ensemble = EADCEnsembleRegressor(**{**FAST, "max_epochs": 6}, n_estimators=3, member_training="snapshot",
-                                     random_state=0).fit(X, y)
+                                     n_iter_no_change=1, random_state=0).fit(X, y)
     losses = [record["valid_loss"] for record in ensemble.estimators_[0].history_]
+    assert len(losses) == 12  # patience never stops a snapshot run: each restart raises the loss on purpose
     for member, (start, end) in zip(ensemble.estimators_, [(0, 4), (4, 8), (8, 12)], strict=True):
         assert member.best_epoch_ == start + int(np.argmin(losses[start:end])) + 1
 

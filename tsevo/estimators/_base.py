@@ -413,10 +413,13 @@ def fit_snapshots(estimator: BaseEADC, X, y, n_snapshots: int, budget: int, verb
     """Train ``estimator``'s network once for ``budget`` times its epochs, with
     a schedule that restarts ``n_snapshots`` times, and return one fitted
     clone of ``estimator`` per snapshot (fewer when Ctrl-C or a divergence
-    cut training short). ``estimator`` itself is not changed."""
+    cut training short). With early stopping, each snapshot is its cycle's
+    best by validation loss and every epoch runs. ``estimator`` itself is
+    not changed."""
     plan = estimator._plan(X, y)
     plan.config.max_epochs *= budget
     plan.config.cycles = n_snapshots
+    plan.config.n_iter_no_change = None  # each restart raises the loss on purpose: no patience
     plan.config.verbose = verbose
     with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(estimator.batch_size):
         result = _train_alone(plan, estimator.callbacks)

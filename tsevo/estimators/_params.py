@@ -107,7 +107,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "snapshot" trains one network for twice the epochs of one network,
        with a learning-rate schedule that restarts
        ``n_estimators`` times, and keeps the weights each cycle ends with
-       (its best by validation loss with early stopping) as the members
+       (its best by validation loss with early stopping, which then never
+       stops the run) as the members
        (snapshot ensembles, Huang et al. 2017): the ensemble costs two
        networks on any device, and its members share one seed.""",
        "estimator", kinds=("ensemble",)),
