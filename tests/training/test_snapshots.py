@@ -69,7 +69,7 @@ def test_ctrl_c_keeps_the_snapshots_taken_and_the_unfinished_cycles_best(small_m
 
     ensemble = EADCEnsembleClassifier(**{**FAST, "max_epochs": 6}, n_estimators=3, member_training="snapshot",
                                       callbacks=[interrupt_in_epoch_five], random_state=0)
-    with pytest.warns(RuntimeWarning, match="interrupted after 5 epoch"):
+    with pytest.warns(RuntimeWarning, match=r"interrupted after 5 epoch\(s\); keeping the 2 snapshot"):
         ensemble.fit(X, y)
     assert ensemble.interrupted_ and [m.best_epoch_ for m in ensemble.estimators_] == [4, 5]
     assert ensemble.predict_proba(X_test).shape == (len(X_test), 4)

@@ -276,9 +276,10 @@ class Trainer:
             if best["state"] is None:
                 raise  # nothing finished to keep: the caller's estimator stays as it was
             interrupted = True
+            kept_now = (f"the {len(snapshots.finish())} snapshot(s) so far" if snapshots is not None
+                        else f"the best model so far (epoch {best['epoch']})")
             warnings.warn(
-                f"training interrupted after {len(history)} epoch(s); keeping the best "
-                f"model so far (epoch {best['epoch']})",
+                f"training interrupted after {len(history)} epoch(s); keeping {kept_now}",
                 RuntimeWarning,
                 stacklevel=3,
             )
