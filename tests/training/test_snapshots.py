@@ -79,3 +79,17 @@ def test_the_hybrid_refuses_snapshots(small_motions):
     X, y, _, _ = small_motions
     with pytest.raises(ValueError, match="member_training"):
         EADCHybridClassifier(**FAST, member_training="snapshot", peers="").fit(X, y)
+
+
+def test_a_divergence_keeps_the_finite_snapshots_taken_before_it(small_motions, monkeypatch):
+    from tests.estimators.test_reliability import _poison_weights_in_epoch
+
+    X, y, X_test, _ = small_motions
+    _poison_weights_in_epoch(6, monkeypatch)  # cycles end after epochs 3, 5 and 8
+    ensemble = EADCEnsembleClassifier(**{**FAST, "max_epochs": 4}, n_estimators=3, member_training="snapshot",
+                                      random_state=0)
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 6"):
+        ensemble.fit(X, y)
+    assert [m.best_epoch_ for m in ensemble.estimators_] == [3, 5]
+    assert all(p.isfinite().all() for m in ensemble.estimators_ for p in m.module_.parameters())
+    assert np.isfinite(ensemble.predict_proba(X_test)).all()
