@@ -178,6 +178,9 @@ CONFIGS: dict[str, dict] = {
     # steps, whose schedule restarts five times; against one network, the price of two
     "snapshot": {"member_training": "snapshot", "n_estimators": 5},
     "snapshot_no_mixing": {"member_training": "snapshot", "n_estimators": 5, "mixing": "none"},
+    # self-supervised pre-training (Zerveas et al. 2021): as many epochs of masked-value
+    # reconstruction on the training series as of training on the labels, before it
+    "pretrain": {"pretrain_epochs": "auto"},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
 ENSEMBLES = {"snapshot", "snapshot_no_mixing"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -45,11 +45,13 @@ class SeedStreams:
     shuffle: int
     split: int
     augment: int
+    pretrain: int  # added last: a new stream leaves the earlier ones as they were
 
     @classmethod
     def from_random_state(cls, random_state) -> SeedStreams:
         root = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        return cls(*(int(s) for s in np.random.SeedSequence(root).generate_state(5) >> 1))
+        states = np.random.SeedSequence(root).generate_state(len(fields(cls))) >> 1
+        return cls(*(int(s) for s in states))
 
 
 @contextlib.contextmanager
@@ -132,7 +134,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             X=X, panel=panel, target_state=target_state, scaler=scaler, seeds=seeds, device=device,
             train=_subset(data, train_idx), valid=None if valid_idx is None else _subset(data, valid_idx),
             module=module, kwargs=kwargs, continuing=continuing,
-            config=self._train_config(device, targets[train_idx], seeds, target_state),
+            config=self._train_config(device, targets[train_idx], seeds, target_state, continuing),
         )
 
     def _commit(self, plan: FitPlan, result: TrainResult) -> None:
@@ -151,6 +153,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         self.patch_size_ = plan.kwargs["patch_size"]
         self.device_ = str(plan.device)
         self.history_ = result.history
+        self.pretrain_history_ = result.pretrain_history
         self.n_iter_ = len(result.history)
         self.best_epoch_ = result.best_epoch
         self.interrupted_ = result.interrupted
@@ -206,12 +209,17 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         return int(max(by_cases, by_steps))
 
     def _train_config(
-        self, device: torch.device, train_targets: np.ndarray, seeds: SeedStreams, target_state: dict
+        self, device: torch.device, train_targets: np.ndarray, seeds: SeedStreams, target_state: dict,
+        continuing: bool = False,
     ) -> TrainConfig:
         loss_options = self._loss_options(train_targets, target_state)
         training = [n for n in by_destination(self._hyper_parameters, "training") if n not in loss_options]
+        epochs = self._epochs(len(train_targets))
+        pretrain_epochs = epochs if self.pretrain_epochs == "auto" else self.pretrain_epochs
         return TrainConfig(
-            max_epochs=self._epochs(len(train_targets)),
+            max_epochs=epochs,
+            pretrain_epochs=0 if continuing else pretrain_epochs,  # a fitted network is not pre-trained again
+            pretrain_seed=seeds.pretrain,
             device=device,
             mixed_precision=self.mixed_precision,
             verbose=self.verbose,
@@ -396,8 +404,8 @@ def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object
             chosen = [plans[i] for i in indices]
             for plan in chosen:
                 plan.config.verbose = verbose
-            if len(chosen) == 1:
-                results[indices[0]] = _train_alone(chosen[0], first.callbacks)
+            if len(chosen) == 1 or chosen[0].config.pretrain_epochs:  # stacked members are not pre-trained
+                results.update((i, _train_alone(plans[i], first.callbacks)) for i in indices)
                 continue
             # the template runs every member under vmap: the plain map path, no recomputation
             template = EADCTransformer(**{**chosen[0].kwargs, "fast_maps": False, "checkpoint": False})

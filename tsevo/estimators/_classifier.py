@@ -40,6 +40,9 @@ class EADCTransformerClassifier(LabelsFromProbaMixin, ClassifierMixin, BaseEADC)
         One record per epoch: ``epoch``, ``train_loss``, ``lr``, ``seconds``
         and, with early stopping, ``valid_loss`` and ``valid_accuracy``.
         ``pandas.DataFrame(clf.history_)`` gives a table.
+    pretrain_history_ : list of dict
+        One record per epoch of pre-training (``pretrain_epochs``):
+        ``epoch`` and ``pretrain_loss``; empty without it.
     n_iter_ : int
         Epochs run.
     best_epoch_ : int

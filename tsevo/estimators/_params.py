@@ -154,6 +154,17 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        be ranked first. Chosen by validation inside TRAIN
        (``benchmarks/results/defaults/steps_gpu.md``, and
        ``steps4000_best_tser.md`` for regression).""", "estimator"),
+    HP("pretrain_epochs", 0, [_int(0), StrOptions({"auto"})], 'int or "auto"', """
+       Epochs of self-supervised pre-training before the network learns the
+       targets: spans of each training series (15% of its steps, in
+       stretches of 3 on average) are hidden, and the network learns to fill
+       them in from the rest (masked-value reconstruction, Zerveas et al.
+       2021), so that it learns what the series look like from every case
+       before it learns their labels. "auto": as many epochs as
+       ``max_epochs`` gives (about doubling the fit's time); 0: none.
+       Ensemble members that are pre-trained train one after another.
+       A fitted network that ``warm_start`` continues is not pre-trained
+       again.""", "estimator"),
     HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a

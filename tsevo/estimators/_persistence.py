@@ -23,7 +23,7 @@ FORMAT = "tsevo.estimator"
 PLAIN_ATTRIBUTES = (
     "n_channels_", "n_timepoints_", "input_2d_", "n_features_in_", "history_",
     "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_", "patch_size_",
-    "n_targets_", "target_ndim_",
+    "n_targets_", "target_ndim_", "pretrain_history_",
 )
 
 
@@ -123,6 +123,7 @@ class PersistenceMixin:
         for name in PLAIN_ATTRIBUTES:
             if name in payload:
                 setattr(est, name, payload[name])
+        est.__dict__.setdefault("pretrain_history_", [])  # saved before pre-training existed
         if "classes" in payload:
             est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
         if "target_stats" in payload:

@@ -54,6 +54,9 @@ class EADCTransformerRegressor(MultiOutputTagsMixin, RegressorMixin, BaseEADC):
         One record per epoch: ``epoch``, ``train_loss``, ``lr``, ``seconds``
         and, with early stopping (the default), ``valid_loss`` and
         ``valid_rmse`` (in the targets' units).
+    pretrain_history_ : list of dict
+        One record per epoch of pre-training (``pretrain_epochs``):
+        ``epoch`` and ``pretrain_loss``; empty without it.
     n_iter_ : int
         Epochs run.
     best_epoch_ : int

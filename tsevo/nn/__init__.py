@@ -2,7 +2,7 @@
 
 from tsevo.nn.attention import EvolvingAttention
 from tsevo.nn.blocks import CONV_PADDINGS, NORM_PLACEMENTS, AttentionAugmentedConv, DilatedConv1d, DropPath, EADCBlock
-from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling
+from tsevo.nn.heads import HEADS, POOLING_HEADS, FlattenPooling, MaskedPooling, PatchReconstruction
 from tsevo.nn.model import AttentionMaps, EADCTransformer
 from tsevo.nn.norms import NORMS, MaskedBatchNorm
 from tsevo.nn.stems import PATCH_EMBEDDINGS, STEMS, ConvStem, PatchStem
@@ -26,5 +26,6 @@ __all__ = [
     "FlattenPooling",
     "MaskedBatchNorm",
     "MaskedPooling",
+    "PatchReconstruction",
     "PatchStem",
 ]

@@ -56,3 +56,25 @@ class FlattenPooling(nn.Module):
         h = h * valid[..., None]
         h = nn.functional.pad(h, (0, 0, 0, self.max_length - length))
         return h.reshape(batch, -1)
+
+
+class PatchReconstruction(nn.Module):
+    """Each token's prediction of the input steps of its own patch, for masked
+    pre-training: ``(B, T, D)`` -> ``(B, C, length)``, with ``T = ceil(length / p)``.
+
+    One linear map from a token to its patch's ``C * p`` values (Zerveas et al.
+    2021 map each step's representation to its ``C`` values; with patches a
+    token stands for ``p`` steps).
+    """
+
+    def __init__(self, d_model: int, n_channels: int, patch_size: int) -> None:
+        super().__init__()
+        self.n_channels = n_channels
+        self.patch_size = patch_size
+        self.proj = nn.Linear(d_model, n_channels * patch_size)
+
+    def forward(self, h: torch.Tensor, length: int) -> torch.Tensor:
+        batch, tokens, _ = h.shape
+        out = self.proj(h).view(batch, tokens, self.n_channels, self.patch_size)  # (B, T, C, p)
+        out = out.permute(0, 2, 1, 3).reshape(batch, self.n_channels, tokens * self.patch_size)
+        return out[..., :length]  # (B, C, length): the last patch's padding dropped

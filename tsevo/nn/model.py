@@ -214,6 +214,7 @@ class EADCTransformer(nn.Module):
                     "has no features at full resolution to pool"
                 )
         self.checkpoint = checkpoint
+        self.n_channels, self.patch_size = n_channels, patch_size
         self.stem_pooling = stem_pooling
         self.stem_head = stem_head
         d_key, d_value = attention_widths(d_model, n_heads, key_fraction, value_fraction)

@@ -21,6 +21,7 @@ from tsevo.training.augment import augment
 from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
 from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
+from tsevo.training.pretrain import PretrainingDiverged, pretrain
 
 EpochCallback = Callable[[dict], None]
 
@@ -58,6 +59,8 @@ class TrainConfig:
     shuffle_seed: int = 0  # dropout draws from torch's generator, which the caller seeds and forks
     augment_seed: int = 0
     cycles: int = 1  # >1: the schedule restarts this often and each cycle leaves a snapshot
+    pretrain_epochs: int = 0  # epochs of masked-value reconstruction before training on the targets
+    pretrain_seed: int = 0
 
 
 @dataclass
@@ -67,6 +70,7 @@ class TrainResult:
     interrupted: bool
     diverged: bool = False
     snapshots: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, weights), one per cycle
+    pretrain_history: list[dict] = field(default_factory=list)
 
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "radam": torch.optim.RAdam, "adam": torch.optim.Adam}
@@ -231,6 +235,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         cfg = self.config
+        pretrain_history = self.pretrain(model, train)
         generator = torch.Generator().manual_seed(cfg.shuffle_seed)
         self.augment_generator = torch.Generator(cfg.device).manual_seed(cfg.augment_seed)
         optimizer = make_optimizer(model.named_parameters(), cfg)
@@ -271,7 +276,7 @@ class Trainer:
             model.load_state_dict(best["state"])
             model.eval()
             return TrainResult(history=history, best_epoch=best["epoch"], interrupted=False, diverged=True,
-                               snapshots=snapshots.finish() if snapshots else [])
+                               snapshots=snapshots.finish() if snapshots else [], pretrain_history=pretrain_history)
         except KeyboardInterrupt:
             if best["state"] is None:
                 raise  # nothing finished to keep: the caller's estimator stays as it was
@@ -298,7 +303,45 @@ class Trainer:
             if self.average is not None:
                 self.average.apply()  # the averages are the result
         model.eval()
-        return TrainResult(history=history, best_epoch=kept, interrupted=interrupted, snapshots=taken)
+        return TrainResult(history=history, best_epoch=kept, interrupted=interrupted, snapshots=taken,
+                           pretrain_history=pretrain_history)
+
+    def pretrain(self, model: nn.Module, train: SeriesTensors) -> list[dict]:
+        """``pretrain_epochs`` of masked-value reconstruction (:mod:`tsevo.training.pretrain`).
+
+        A divergence restores the weights from before with a warning, and
+        training on the targets starts from them; Ctrl-C goes on to the caller,
+        since no network has learned the targets yet.
+        """
+        from tqdm.auto import tqdm
+
+        cfg = self.config
+        if cfg.pretrain_epochs < 1:
+            return []
+        before = _copy_state(model)
+        bar = tqdm(total=cfg.pretrain_epochs, disable=cfg.verbose < 1, desc="pre-training", unit="ep")
+
+        def progress(record: dict) -> None:
+            bar.set_postfix(pretrain_loss=f"{record['pretrain_loss']:.4f}", refresh=False)
+            bar.update()
+
+        try:
+            return pretrain(
+                model, train, cfg.pretrain_epochs, lambda named: make_optimizer(named, cfg),
+                lambda steps: warmup_cosine(steps, cfg.warmup_fraction), cfg.batch_size, cfg.device,
+                cfg.pretrain_seed, self.autocast, cfg.grad_clip, progress,
+            )
+        except PretrainingDiverged:
+            model.load_state_dict(before)
+            warnings.warn(
+                f"pre-training diverged (the reconstruction loss became NaN or infinite) with lr={cfg.lr:g}; "
+                "training on the targets starts from the initial weights",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return []
+        finally:
+            bar.close()
 
     def _recover_from_divergence(self, epoch: int, best: dict) -> None:
         if best["state"] is None:
