@@ -95,7 +95,7 @@ def pretrain(
     steps = epochs * math.ceil(len(train) / batch_size)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, make_schedule(steps))
     order = torch.Generator().manual_seed(seed)
-    masks = torch.Generator(device).manual_seed(seed)
+    masks = torch.Generator(device).manual_seed(seed + 1)  # on a CPU, not the order's own stream
     history = []
     for epoch in range(epochs):
         model.train()
