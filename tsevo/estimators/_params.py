@@ -164,7 +164,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        ``max_epochs`` gives (about doubling the fit's time); 0: none.
        Ensemble members that are pre-trained train one after another.
        A fitted network that ``warm_start`` continues is not pre-trained
-       again.""", "estimator"),
+       again. Off by default: inside TRAIN it gained on one split and lost on
+       another, at twice the fit's time
+       (``benchmarks/results/defaults/pretrain.md``).""", "estimator"),
     HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
