@@ -22,6 +22,7 @@ from tsevo.training.averaging import WeightAverage, averaged
 from tsevo.training.data import SeriesTensors
 from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
 from tsevo.training.pretrain import PretrainingDiverged, pretrain
+from tsevo.training.step import gradient_clip, optimisation_step
 
 EpochCallback = Callable[[dict], None]
 
@@ -181,6 +182,7 @@ class Trainer:
     def train_epoch(self, model, train, optimizer, scheduler, generator) -> float:
         model.train()
         total, count = 0.0, 0
+        clip = gradient_clip(model.parameters(), self.config.grad_clip)
         for values, valid, labels in train.batches(
             self.config.batch_size, self.config.device, generator
         ):
@@ -190,12 +192,7 @@ class Trainer:
             value = loss.item()
             if not math.isfinite(value):
                 raise Diverged
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if self.config.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), self.config.grad_clip)
-            optimizer.step()
-            scheduler.step()
+            optimisation_step(loss, optimizer, scheduler, clip)
             if self.average is not None:
                 self.average.update()
             total += value * len(labels)

@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -40,6 +41,7 @@ from tsevo.training.loop import (
     warmup_cosine,
     warn_divergence,
 )
+from tsevo.training.step import optimisation_step
 
 
 class StackedModules:
@@ -200,6 +202,7 @@ class MemberTrainer:
         cfg = self.configs[0]
         totals, count = torch.zeros(len(members), dtype=torch.float64), 0
         streams = [m.train.batches(cfg.batch_size, cfg.device, m.shuffle) for m in members]
+        clip = partial(stack.clip_grad_norm_, cfg.grad_clip) if cfg.grad_clip else None
         for batches in zip(*streams, strict=True):
             values, valid, labels = [], [], []
             for member, (v, mask, y) in zip(members, batches, strict=True):
@@ -212,14 +215,9 @@ class MemberTrainer:
             losses = torch.stack([m.trainer.loss(o, y) for m, o, y in zip(members, outputs, labels, strict=True)])
             finite = torch.isfinite(losses.detach()).cpu()
             self._handle_divergence(members, finite, epoch)
-            optimizer.zero_grad(set_to_none=True)
             # members that stopped or diverged contribute nothing (their weights are restored at the end)
             active = torch.tensor([m.active for m in members], device=losses.device)
-            torch.where(active, losses, torch.zeros_like(losses)).sum().backward()
-            if cfg.grad_clip:
-                stack.clip_grad_norm_(cfg.grad_clip)
-            optimizer.step()
-            scheduler.step()
+            optimisation_step(torch.where(active, losses, torch.zeros_like(losses)).sum(), optimizer, scheduler, clip)
             if self.average is not None:
                 self.average.update()
             totals += losses.detach().double().cpu().nan_to_num() * len(labels[0])

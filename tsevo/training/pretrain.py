@@ -25,6 +25,7 @@ from torch import nn
 
 from tsevo.nn.heads import PatchReconstruction
 from tsevo.training.data import SeriesTensors
+from tsevo.training.step import gradient_clip, optimisation_step
 
 MASK_RATIO = 0.15  # share of the steps hidden (Zerveas et al.'s r)
 MASK_SPAN = 3.0  # mean length of a hidden stretch (their l_m)
@@ -96,6 +97,7 @@ def pretrain(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, make_schedule(steps))
     order = torch.Generator().manual_seed(seed)
     masks = torch.Generator(device).manual_seed(seed + 1)  # on a CPU, not the order's own stream
+    clip = gradient_clip([p for _, p in named], grad_clip)
     history = []
     for epoch in range(epochs):
         model.train()
@@ -108,12 +110,7 @@ def pretrain(
             value = loss.item()
             if not math.isfinite(value):
                 raise PretrainingDiverged
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if grad_clip:
-                nn.utils.clip_grad_norm_([p for _, p in named], grad_clip)
-            optimizer.step()
-            scheduler.step()
+            optimisation_step(loss, optimizer, scheduler, clip)
             total += value * len(values)
             count += len(values)
         record = {"epoch": epoch + 1, "pretrain_loss": total / count}
