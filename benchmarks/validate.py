@@ -365,6 +365,11 @@ def write_markdown(csv_path: Path, command: str, configs: list[str],
 
     rows = pd.read_csv(csv_path)
     rows = rows[rows["config"].isin(configs)]
+    # only the (problem, split) cells that every configuration finished, so that no mean pools a split
+    # that one configuration has and another lacks
+    finished = rows.groupby(["dataset", "split"])["config"].transform("nunique") == rows["config"].nunique()
+    unmatched = int((~finished).sum())
+    rows = rows[finished]
     baseline = configs[0]
     metric = "valid_rmse" if "valid_rmse" in rows else "valid_accuracy"
     lower_is_better = metric == "valid_rmse"
@@ -389,7 +394,9 @@ def write_markdown(csv_path: Path, command: str, configs: list[str],
         "# Validation inside TRAIN", "", "```bash", command, "```", "",
         "Each problem's TRAIN split is divided 70/30 (stratified where every class has two cases); "
         "each configuration is fitted on the 70% and scored on the 30%. TEST is never read. "
-        f"Summary over the {len(complete)} problems every configuration finished:", "",
+        f"Summary over the {len(complete)} problems every configuration finished"
+        + (f" (on the splits all of them finished; {unmatched} rows of unfinished splits left out)"
+           if unmatched else "") + ":", "",
         *markdown_table(summary), "", f"{metric.replace('_', ' ')} per problem (mean over splits):", "",
         *markdown_table(table.reset_index()),
     ]
