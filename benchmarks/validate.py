@@ -181,6 +181,11 @@ CONFIGS: dict[str, dict] = {
     # self-supervised pre-training (Zerveas et al. 2021): as many epochs of masked-value
     # reconstruction on the training series as of training on the labels, before it
     "pretrain": {"pretrain_epochs": "auto"},
+    # at least 2,000 optimisation steps instead of 1,000, under the CutMix default: half of each
+    # batch is mixed, so a step teaches less about the real cases, and mixing recipes train longer
+    # (DeiT 300 epochs against 90). min_steps=1000 was chosen without mixing (steps_gpu.md), where
+    # 3,000 gained nothing (steps3000_gpu.md). Only training sets under about 320 cases train longer
+    "steps2000": {"min_steps": 2000},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
 ENSEMBLES = {"snapshot", "snapshot_no_mixing"}
