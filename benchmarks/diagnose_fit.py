@@ -4,7 +4,7 @@
     python benchmarks/diagnose_fit.py Wine ../shared/data/ucr '{"stem": "conv"}'
 
 Prints training and validation accuracy, epochs, first and last training loss
-and fit seconds (TEST is never read). The Wine diagnosis in the README and the
+and fit seconds (TEST is never read). The FaceFour diagnosis in docs/measured.md and the
 notes of issue 12 (training accuracy 0.59 with the patch stem and no
 deviation channels) came from this script.
 """
