@@ -46,7 +46,8 @@ def test_without_validation_the_trainer_leaves_the_averages_in_the_model():
     torch.manual_seed(0)
     model = EADCTransformer(n_channels=2, n_classes=2, d_model=16, n_heads=2, n_blocks=2, d_ff=32)
     config = TrainConfig(max_epochs=3, batch_size=4, lr=1e-2, weight_decay=0.0, optimizer="adamw", grad_clip=1.0,
-                         early_stopping=False, n_iter_no_change=5, tol=0.0, mixed_precision=False, ema_decay=0.9)
+                         early_stopping=False, n_iter_no_change=5, tol=0.0, mixed_precision=False, ema_decay=0.9,
+                         compile=False)
     train = SeriesTensors(torch.randn(12, 2, 10), torch.ones(12, 10, dtype=torch.bool), torch.randint(0, 2, (12,)))
     trainer = Trainer(config)
     trainer.fit(model, train)

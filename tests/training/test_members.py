@@ -146,7 +146,8 @@ def test_stacked_gradient_clipping_is_per_member():
 
 def test_member_trainer_refuses_members_whose_steps_differ():
     common = dict(batch_size=8, weight_decay=0.0, optimizer="adamw", grad_clip=1.0, early_stopping=False,
-                  n_iter_no_change=5, tol=0.0, mixed_precision=False, ema_decay=0.0)
+                  n_iter_no_change=5, tol=0.0, mixed_precision=False, ema_decay=0.0,
+                  compile=False)
     with pytest.raises(ValueError, match="one max_epochs"):
         MemberTrainer([TrainConfig(max_epochs=3, lr=1e-3, **common), TrainConfig(max_epochs=4, lr=1e-3, **common)])
     model = EADCTransformer(n_channels=2, n_classes=2, d_model=16, n_heads=2)

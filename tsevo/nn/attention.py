@@ -316,7 +316,9 @@ class EvolvingAttention(nn.Module):
         """
         if self.evolve and prev_map is None:
             raise ValueError("an evolving attention layer needs the previous layer's map")
-        if not self.fast:
+        # under torch.compile the plain operations, which the compiler fuses itself (the fast path's
+        # hand-written backward writes into preallocated buffers, which a compiled graph cannot hold)
+        if not self.fast or torch.compiler.is_compiling():
             full = torch.ones_like(scores[:, :1], dtype=torch.bool) if allowed is None else allowed
             return self.evolve_map_reference(scores, prev_map, full)
         if self.map_conv is not None:

@@ -19,6 +19,7 @@ from torch import nn
 
 from tsevo.training.augment import augment
 from tsevo.training.averaging import WeightAverage, averaged
+from tsevo.training.compiling import compiled_forward
 from tsevo.training.data import SeriesTensors
 from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
 from tsevo.training.pretrain import PretrainingDiverged, pretrain
@@ -47,6 +48,7 @@ class TrainConfig:
     tol: float
     mixed_precision: bool
     ema_decay: float
+    compile: bool  # train through torch.compile (tsevo.training.compiling), eager where it fails
     task: str = "classification"  # or "regression": float targets, standardised by the caller
     label_smoothing: float = 0.0  # classification only
     mixing: str = "none"  # classification only: a name from tsevo.training.mixing.MIXINGS
@@ -155,6 +157,7 @@ class Trainer:
         self.config = config
         self.callbacks = list(callbacks)
         self.average: WeightAverage | None = None  # set by fit when ema_decay > 0
+        self.forward: Callable[..., torch.Tensor] | None = None  # set by fit: the model, or it compiled
 
     def autocast(self):
         use = self.config.mixed_precision and self.config.device.type == "cuda"
@@ -188,7 +191,8 @@ class Trainer:
         ):
             values, labels = self.transform(values, valid, labels, self.augment_generator)
             with self.autocast():
-                loss = self.loss(model(values, valid), labels)
+                forward = model if self.forward is None else self.forward
+                loss = self.loss(forward(values, valid), labels)
             value = loss.item()
             if not math.isfinite(value):
                 raise Diverged
@@ -233,6 +237,7 @@ class Trainer:
 
         cfg = self.config
         pretrain_history = self.pretrain(model, train)
+        self.forward = self.training_forward(model, train)
         generator = torch.Generator().manual_seed(cfg.shuffle_seed)
         self.augment_generator = torch.Generator(cfg.device).manual_seed(cfg.augment_seed)
         optimizer = make_optimizer(model.named_parameters(), cfg)
@@ -302,6 +307,21 @@ class Trainer:
         model.eval()
         return TrainResult(history=history, best_epoch=kept, interrupted=interrupted, snapshots=taken,
                            pretrain_history=pretrain_history)
+
+    def training_forward(self, model: nn.Module, train: SeriesTensors) -> Callable[..., torch.Tensor]:
+        """The model as training calls it: compiled with ``compile`` (tried on a first batch, eager
+        with a warning where compiling fails), the model itself otherwise."""
+        if not self.config.compile:
+            return model
+        # a generator of its own: the trial batches leave the shuffling order alone
+        values, valid, _ = next(iter(train.batches(self.config.batch_size, self.config.device,
+                                                   torch.Generator().manual_seed(0))))
+        trial = [(values, valid)]
+        last = len(train) % self.config.batch_size
+        if last and last < len(values):  # the epoch's smaller last batch, compiled before training too
+            trial.append((values[:last].clone(), valid[:last].clone()))  # not views, as training's are
+        model.train()
+        return compiled_forward(model, trial, self.autocast)
 
     def pretrain(self, model: nn.Module, train: SeriesTensors) -> list[dict]:
         """``pretrain_epochs`` of masked-value reconstruction (:mod:`tsevo.training.pretrain`).
