@@ -17,6 +17,7 @@
 #   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
 #   GPU_SPEED=LENGTHS first time training steps of one network at these lengths (benchmarks/gpu_speed.py)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
+#   COMPILE_SPEED=1  first time one network with compile=True against without (benchmarks/compile_speed.py)
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
 #   VALIDATE_CONFIGS configurations of benchmarks/validate.py compared first, by validation inside TRAIN
 #                    on VALIDATE_DATASETS (default: the 25 smaller development problems), VALIDATE_JOBS at once (16)
@@ -45,6 +46,10 @@ fi
 if [ "${SPEED:-0}" = 1 ]; then
     timeout 100 python3 benchmarks/ensemble_speed.py --device cuda --data-dir /tmp/data/all \
         --datasets ECG200,NATOPS,FiftyWords --max-epochs 10 --output "$OUT/ensemble_speed" 2>&1 | tail -3
+fi
+if [ "${COMPILE_SPEED:-0}" = 1 ]; then
+    timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all \
+        --datasets ECG200,Beef --max-epochs 20 --output "$OUT/compile_speed" 2>&1 | tail -4
 fi
 [ "${CUDA_TESTS:-0}" = 1 ] && { timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py \
     > "$OUT/cuda_tests.log" 2>&1 & }
