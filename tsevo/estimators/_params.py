@@ -323,13 +323,16 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        keeping them: training needs less memory (the attention maps of every
        layer are not stored) and takes about a third longer.""", "network"),
     HP("compile", False, ["boolean"], "bool", """
-       Train through ``torch.compile``: the network's forward and backward
-       passes compiled once (dynamic shapes), tried on a first batch before
-       training; where compiling fails, a ``RuntimeWarning`` says why and
-       training runs as without it. Compiling takes tens of seconds before
-       the first step. Networks of an ensemble that train together
-       (``member_training="batched"``) are not compiled. Off by default
-       (``benchmarks/results/speed/compile/`` measures what it gains).""", "training"),
+       Train through ``torch.compile`` (inductor, dynamic shapes), compiled
+       before training on a first batch and on the epoch's smaller last
+       batch, forward and backward; where compiling fails, a
+       ``RuntimeWarning`` says why and training runs as without it.
+       Networks of an ensemble that train together
+       (``member_training="batched"``) are not compiled. Off by default: on
+       a 2-core CPU compiling took about 3 minutes and the compiled epochs
+       ran slower than eager ones
+       (``benchmarks/results/speed/compile/``); a GPU, where the network is
+       launch-bound, is where it may pay.""", "training"),
     # ---------------------------------------------------------------- optimisation
     HP("weight_decay", 1e-2, [_real(0)], "float", "Decoupled weight decay on weight matrices.", "training"),
     HP("optimizer", "adamw", [StrOptions(set(OPTIMIZERS))], '{"adamw", "radam", "adam"}', """
