@@ -56,7 +56,7 @@ def compiled_forward(
 def _untouched(model: nn.Module) -> Iterator[None]:
     """Run a trial step and leave ``model``'s gradients, buffers and the random streams as they were."""
     buffers = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
-    devices = [index for index in range(torch.cuda.device_count())] if torch.cuda.is_initialized() else []
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
     try:
         with torch.random.fork_rng(devices=devices):
             yield

@@ -186,12 +186,12 @@ class Trainer:
         model.train()
         total, count = 0.0, 0
         clip = gradient_clip(model.parameters(), self.config.grad_clip)
+        forward = model if self.forward is None else self.forward
         for values, valid, labels in train.batches(
             self.config.batch_size, self.config.device, generator
         ):
             values, labels = self.transform(values, valid, labels, self.augment_generator)
             with self.autocast():
-                forward = model if self.forward is None else self.forward
                 loss = self.loss(forward(values, valid), labels)
             value = loss.item()
             if not math.isfinite(value):
