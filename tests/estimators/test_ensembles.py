@@ -9,12 +9,10 @@ from sklearn.base import clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.estimator_checks import check_estimator
 
-from tests.conftest import BATCH_NORM_XFAILS, FAST
+from tests.conftest import BATCH_NORM_XFAILS, BATTERY_CLASSIFIER, FAST
 from tsevo import EADCEnsembleClassifier, EADCHybridClassifier, EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_seeds
 from tsevo.estimators._hybrid import _peer
-
-CHECK_PARAMS = dict(max_epochs=20, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
 
 
 def test_ensemble_averages_members_that_are_single_models_with_their_own_seeds(small_motions):
@@ -119,12 +117,12 @@ def test_hybrid_refuses_unknown_peers_and_one_class(small_motions):
 
 
 @pytest.mark.parametrize("estimator", [
-    EADCEnsembleClassifier(**CHECK_PARAMS, n_estimators=2),
-    EADCEnsembleClassifier(**CHECK_PARAMS, n_estimators=2, member_training="snapshot"),
+    EADCEnsembleClassifier(**BATTERY_CLASSIFIER, n_estimators=2),
+    EADCEnsembleClassifier(**BATTERY_CLASSIFIER, n_estimators=2, member_training="snapshot"),
     # the hybrid's own contract (folds, weights, averaging) without peers: the aeon peers fit
     # five times per fit and would make the battery's hundreds of fits too slow for CI;
     # they are checked through the hybrid in the tests above and the aeon and sktime batteries
-    EADCHybridClassifier(**CHECK_PARAMS, n_estimators=2, peers=""),
+    EADCHybridClassifier(**BATTERY_CLASSIFIER, n_estimators=2, peers=""),
 ], ids=["ensemble", "snapshot", "hybrid"])
 def test_sklearn_check_estimator_passes_the_full_battery(estimator):
     with warnings.catch_warnings():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
-from tests.conftest import FAST
+from tests.conftest import BATTERY_REGRESSOR, FAST
 from tsevo import EADCTransformerRegressor, load_tser
 
 
@@ -80,10 +80,9 @@ def test_bad_targets_get_a_clear_error_and_nothing_is_mutated(covid, bad_y, erro
 
 
 def test_sklearn_check_estimator_passes_the_full_battery():
-    params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(EADCTransformerRegressor(**params), on_fail=None)
+        results = check_estimator(EADCTransformerRegressor(**BATTERY_REGRESSOR), on_fail=None)
     failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
     assert failed == {}
     assert len([r for r in results if r["status"] == "passed"]) > 50
@@ -200,10 +199,9 @@ def test_the_hybrid_regressor_passes_scikit_learns_battery():
     # run in the tests above and in aeon's battery of the faces
     from tsevo import EADCHybridRegressor
 
-    params = dict(max_epochs=30, d_model=16, n_blocks=2, n_heads=2, d_ff=32, batch_size=32, lr=3e-3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(EADCHybridRegressor(**params, n_estimators=2, peers=""), on_fail=None)
+        results = check_estimator(EADCHybridRegressor(**BATTERY_REGRESSOR, n_estimators=2, peers=""), on_fail=None)
     failed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] == "failed"}
     assert failed == {}
     assert len([r for r in results if r["status"] == "passed"]) > 50
