@@ -13,7 +13,7 @@ def runner():
     return CliRunner()
 
 
-@pytest.mark.parametrize("command", ["evaluate", "fit", "predict", "plot-attention"])
+@pytest.mark.parametrize("command", ["evaluate", "fit", "predict", "plot-attention", "benchmark", "report"])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output

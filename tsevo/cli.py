@@ -1,4 +1,4 @@
-"""Command line: ``tsevo evaluate``, ``fit``, ``predict``, ``plot-attention``, ``benchmark``.
+"""Command line: ``tsevo evaluate``, ``fit``, ``predict``, ``plot-attention``, ``benchmark``, ``report``.
 
 Classification or regression follows from the data (regression files carry
 numeric targets) or from the saved model.
@@ -251,6 +251,65 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
     for name, score in ok.groupby("estimator")[metric].mean().items():
         click.echo(f"{name}: mean {metric} {score:.4f} over {ok[ok.estimator == name].shape[0]} cells")
     click.echo(f"results in {output}/results.csv and {output}/results.md")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--datasets", default=None, help="Comma-separated problems to keep (default: all in the sources).")
+@click.option("--published", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
+@click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
+              help="[default: regression where the sources score no accuracy]")
+def report(sources, output, datasets, published, task) -> None:
+    """Merge the results of several `tsevo benchmark` runs into one results.csv, results.md and cd.png.
+
+    Each SOURCE is a results.csv or a folder holding one, optionally followed by
+    #NAMES: the estimators to take from it, comma-separated, each NAME or OLD=NEW
+    to rename (e.g. `runs/a#eadc=eadc-v1,minirocket`). Where two sources hold
+    the same (dataset, estimator, resample) cell, the later source's row is kept.
+    """
+    from pathlib import Path
+
+    from tsevo.benchmark._report import combine_results, load_results, select_estimators, write_report
+
+    try:
+        parts = [select_estimators(load_results(path), keep) for path, keep in map(_source, sources)]
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="SOURCE") from None
+    results, replaced = combine_results(parts)
+    if datasets:
+        results = results[results["dataset"].isin([d.strip() for d in datasets.split(",") if d.strip()])]
+    if results.empty:
+        raise click.ClickException("no results left to report")
+    scored = "accuracy" in results and results["accuracy"].notna().any()
+    task = task or ("classification" if scored else "regression")
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    command = "tsevo report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
+    try:
+        write_report(results, out, published=published, command=command, task=task)
+    except ValueError as err:  # a published table without the columns it needs
+        raise click.ClickException(str(err)) from None
+    results.to_csv(out / "results.csv", index=False)
+    if replaced:
+        click.echo(f"{replaced} cells were in more than one source; the later source's rows are kept")
+    click.echo(f"{len(results)} rows of {results['estimator'].nunique()} estimators on "
+               f"{results['dataset'].nunique()} problems: {out}/results.csv and {out}/results.md")
+
+
+def _source(text: str) -> tuple[str, dict[str, str] | None]:
+    """``"runs/a#eadc=eadc-v1,minirocket"`` -> ``("runs/a", {"eadc": "eadc-v1", "minirocket": "minirocket"})``."""
+    path, sep, names = text.partition("#")
+    if not sep:
+        return path, None
+    keep = {}
+    for item in filter(None, (n.strip() for n in names.split(","))):
+        old, _, new = item.partition("=")
+        keep[old.strip()] = new.strip() or old.strip()
+    if not keep:
+        raise click.BadParameter(f"no estimator names after '#' in {text!r}", param_hint="SOURCE")
+    return path, keep
 
 
 def _problems(archive: str | None, datasets: str | None, task: str | None) -> tuple[list[str], str]:

@@ -64,6 +64,42 @@ def _mean_cell(column: pd.Series) -> str:
     return f"{column.mean():.3f}" + (f" (n={count})" if count < len(column) else "")
 
 
+def load_results(path: str | os.PathLike) -> pd.DataFrame:
+    """The rows of a ``results.csv`` (or of the one in a folder), errors as ``""`` where none."""
+    path = Path(path)
+    csv = path / "results.csv" if path.is_dir() else path
+    if not csv.is_file():
+        raise ValueError(f"{path} is neither a results.csv nor a folder holding one")
+    results = pd.read_csv(csv)
+    missing = {"dataset", "estimator", "resample", "fit_seconds"} - set(results.columns)
+    if missing:
+        raise ValueError(f"{csv} lacks the columns {sorted(missing)} of tsevo benchmark's results")
+    results["error"] = results["error"].fillna("") if "error" in results else ""
+    return results
+
+
+def select_estimators(results: pd.DataFrame, keep: dict[str, str] | None) -> pd.DataFrame:
+    """The rows of the estimators named in ``keep``, renamed to its values (all rows for None)."""
+    if keep is None:
+        return results
+    unknown = set(keep) - set(results["estimator"])
+    if unknown:
+        raise ValueError(f"no rows of {sorted(unknown)}; the results hold {sorted(set(results['estimator']))}")
+    chosen = results[results["estimator"].isin(keep)].copy()
+    chosen["estimator"] = chosen["estimator"].map(keep)
+    return chosen
+
+
+def combine_results(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """One table of the rows of ``parts``; where two hold the same (dataset, estimator,
+    resample) cell, the later part's row is kept. Returns the table and how many rows
+    were replaced so."""
+    combined = pd.concat(parts, ignore_index=True)
+    key = ["dataset", "estimator", "resample"]
+    kept = combined.drop_duplicates(key, keep="last")
+    return kept.reset_index(drop=True), len(combined) - len(kept)
+
+
 def plot_cd(table: pd.DataFrame, path: Path, lower_better: bool = False) -> bool:
     """Critical-difference diagram (aeon: Friedman, then Wilcoxon-Holm cliques).
 
@@ -155,23 +191,37 @@ def write_report(
 
 
 def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric: str, extras) -> list[str]:
-    """Average rank, mean scores and total fit seconds per estimator; for a lower-is-better
-    score, also its mean ratio to the best estimator on each problem."""
+    """Average rank, mean scores and total fit seconds per estimator, on the problems every
+    estimator finished; for a lower-is-better score, also its mean ratio to the best estimator
+    on each problem. Where some estimator lacks problems, also each one's count and mean on all
+    of its own."""
     extras = [e for e in extras if e in results]
+    common = table.dropna().index
+    partial = len(common) < len(table)
     relative = None if higher else table.div(table.min(axis=1), axis=0)
     header = ["estimator", "average rank", f"mean {metric}", *(f"mean {e}" for e in extras)]
     header += [] if higher else [f"mean {metric} / best {metric}"]
-    lines = ["", "## Average rank (1 = best)", "", "| " + " | ".join([*header, "total fit s"]) + " |",
-             "|---" * (len(header) + 1) + "|"]
+    header += ["problems", f"mean {metric}, all its problems"] if partial else []
+    scope = (f"on the {len(common)} problems every estimator finished (of {len(table)})" if partial
+             else f"on {len(common)} problems")
+    lines = ["", "## Average rank (1 = best)", "", f"Ranks and means {scope}; fit seconds of all cells.", "",
+             "| " + " | ".join([*header, "total fit s"]) + " |", "|---" * (len(header) + 1) + "|"]
     fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
-    extra_tables = {e: accuracy_table(results, e) for e in extras}
-    digits = 3 if higher else 4
+    extra_tables = {e: accuracy_table(results, e).loc[common] for e in extras}
+    def score(value: float) -> str:  # accuracies to 3 places; errors (RMSE) to 4 significant digits
+        return f"{value:.3f}" if higher else f"{value:.4g}"
+
     for estimator, rank in average_ranks(table, higher).items():
-        cells = [estimator, f"{rank:.2f}", f"{table[estimator].mean():.{digits}g}"]
+        cells = [estimator, f"{rank:.2f}", score(table.loc[common, estimator].mean())]
         cells += [f"{extra_tables[e][estimator].mean():.3f}" for e in extras]
-        cells += [] if relative is None else [f"{relative[estimator].mean():.3f}"]
+        cells += [] if relative is None else [f"{relative.loc[common, estimator].mean():.3f}"]
+        if partial:
+            cells += [str(table[estimator].notna().sum()), score(table[estimator].mean())]
         lines.append("| " + " | ".join([*cells, f"{fit_seconds[estimator]:.0f}"]) + " |")
     return lines
 
 
-__all__ = ["accuracy_table", "average_ranks", "plot_cd", "read_published", "write_report"]
+__all__ = [
+    "accuracy_table", "average_ranks", "combine_results", "load_results", "plot_cd", "read_published",
+    "select_estimators", "write_report",
+]

@@ -1,0 +1,86 @@
+"""``tsevo report``: several benchmark runs merged into one table, ranks on the problems all finished."""
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tsevo.benchmark._runner import COLUMNS
+from tsevo.cli import main
+
+
+def _results(path, rows):
+    """A results.csv with ``rows`` of (dataset, estimator, accuracy, fit seconds)."""
+    path.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame([dict(dataset=d, estimator=e, resample=0, accuracy=a, balanced_accuracy=a, fit_seconds=s,
+                               error="") for d, e, a, s in rows], columns=COLUMNS)
+    table.to_csv(path / "results.csv", index=False)
+    return path
+
+
+@pytest.fixture
+def two_runs(tmp_path):
+    first = _results(tmp_path / "first", [
+        ("A", "eadc", 0.50, 10.0), ("B", "eadc", 0.60, 10.0), ("C", "eadc", 0.70, 10.0),
+        ("A", "rocket", 0.80, 1.0), ("B", "rocket", 0.70, 1.0), ("C", "rocket", 0.90, 1.0),
+    ])
+    second = _results(tmp_path / "second", [
+        ("A", "eadc", 0.90, 20.0), ("B", "eadc", 0.95, 20.0),  # the same cells again, newer code
+        ("A", "ensemble", 0.85, 50.0),
+    ])
+    return first, second
+
+
+def test_later_sources_win_and_names_select_and_rename(tmp_path, two_runs):
+    first, second = two_runs
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(first), f"{second}#eadc=eadc-new,ensemble", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    merged = pd.read_csv(out / "results.csv").set_index(["dataset", "estimator"])["accuracy"]
+    assert merged[("A", "eadc")] == 0.50 and merged[("A", "eadc-new")] == 0.90  # renamed: both kept
+    assert ("C", "ensemble") not in merged.index and len(merged) == 9
+
+    result = CliRunner().invoke(main, ["report", str(first), f"{second}#eadc", "-o", str(out)])
+    assert "2 cells were in more than one source" in result.output
+    merged = pd.read_csv(out / "results.csv").set_index(["dataset", "estimator"])["accuracy"]
+    assert merged[("A", "eadc")] == 0.90 and merged[("C", "eadc")] == 0.70 and len(merged) == 6
+    assert "tsevo report" in (out / "results.md").read_text()
+
+
+def test_ranks_and_means_are_taken_on_the_problems_all_finished(tmp_path, two_runs):
+    first, second = two_runs
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(first), f"{second}#ensemble", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    assert "on the 1 problems every estimator finished (of 3)" in report
+    # on problem A alone: rocket 0.80 ranks above eadc 0.50, the ensemble first; eadc's mean on its 3 is 0.600
+    assert "| ensemble | 1.00 | 0.850 | 0.850 | 1 | 0.850 | 50 |" in report
+    assert "| eadc | 3.00 | 0.500 | 0.500 | 3 | 0.600 | 30 |" in report
+
+
+def test_datasets_option_and_regression_inferred(tmp_path):
+    runs = tmp_path / "tser"
+    runs.mkdir()
+    table = pd.DataFrame([dict(dataset=d, estimator=e, resample=0, rmse=r, mae=r, r2=0.5, fit_seconds=1.0, error="")
+                          for d, e, r in [("P", "eadc", 2.0), ("P", "rocket", 1.0), ("Q", "eadc", 3.0),
+                                          ("Q", "rocket", 4.0)]], columns=COLUMNS)
+    table.to_csv(runs / "results.csv", index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(runs / "results.csv"), "--datasets", "P", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    assert "RMSE on the test split" in report and "| rocket | 1.00 | 1 |" in report
+    assert set(pd.read_csv(out / "results.csv")["dataset"]) == {"P"}
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{missing}", "neither a results.csv nor a folder"),
+    ("{first}#hivecote", "no rows of ['hivecote']"),
+    ("{first}#", "no estimator names after '#'"),
+])
+def test_bad_sources_get_a_short_error(tmp_path, two_runs, source, message):
+    first, _ = two_runs
+    result = CliRunner().invoke(main, ["report", source.format(missing=tmp_path / "nope", first=first),
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and message in result.output
+    assert "Traceback" not in result.output
