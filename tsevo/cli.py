@@ -221,12 +221,16 @@ def plot_attention(model, dataset, data_dir, split, case_index, head, output) ->
 @click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
               help="Regression reads TSER problems and scores RMSE, MAE and R2 "
                    "[default: the archive's task, else classification].")
+@click.option("--pairs", default=None, metavar="A:B,...",
+              help="Estimators to compare two by two in results.md: wins, ties, losses, Wilcoxon p and a scatter "
+                   "plot each.")
 def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs, scheduler, published,
-              published_from_aeon, params, task) -> None:
+              published_from_aeon, params, task, pairs) -> None:
     """Run estimators over UEA/UCR/TSER problems; resumable; writes results.csv, results.md
     and tsml-eval's per-case files under OUTPUT/tsml."""
     from tsevo.benchmark import run_benchmark
     from tsevo.benchmark._estimators import check_estimator_names, check_params
+    from tsevo.benchmark._report import check_pairs
 
     problems, task = _problems(archive, datasets, task)
 
@@ -239,11 +243,16 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
         check_params(names, _parse_params(params), task)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--param") from None
+    compared = _parse_pairs(pairs)
+    try:
+        check_pairs(compared, names)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--pairs") from None
     command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     results = run_benchmark(
         problems, names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
-        params=_parse_params(params), task=task,
+        params=_parse_params(params), task=task, pairs=compared,
         published_from_aeon=[n.strip() for n in published_from_aeon.split(",")] if published_from_aeon else None,
     )
     ok = results[results["error"] == ""]
@@ -261,7 +270,9 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
 @click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
               help="[default: regression where the sources score no accuracy]")
-def report(sources, output, datasets, published, task) -> None:
+@click.option("--pairs", default=None, metavar="A:B,...",
+              help="Estimators to compare two by two: wins, ties, losses, Wilcoxon p and a scatter plot each.")
+def report(sources, output, datasets, published, task, pairs) -> None:
     """Merge the results of several `tsevo benchmark` runs into one results.csv, results.md and cd.png.
 
     Each SOURCE is a results.csv or a folder holding one, optionally followed by
@@ -288,14 +299,27 @@ def report(sources, output, datasets, published, task) -> None:
     out.mkdir(parents=True, exist_ok=True)
     command = "tsevo report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     try:
-        write_report(results, out, published=published, command=command, task=task)
-    except ValueError as err:  # a published table without the columns it needs
+        write_report(results, out, published=published, command=command, task=task, pairs=_parse_pairs(pairs))
+    except ValueError as err:  # a published table without the columns it needs, an unknown pair
         raise click.ClickException(str(err)) from None
     results.to_csv(out / "results.csv", index=False)
     if replaced:
         click.echo(f"{replaced} cells were in more than one source; the later source's rows are kept")
     click.echo(f"{len(results)} rows of {results['estimator'].nunique()} estimators on "
                f"{results['dataset'].nunique()} problems: {out}/results.csv and {out}/results.md")
+
+
+def _parse_pairs(text: str | None) -> list[tuple[str, str]] | None:
+    """``"eadc:minirocket,a:b"`` -> ``[("eadc", "minirocket"), ("a", "b")]``."""
+    if not text:
+        return None
+    pairs = []
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        first, sep, second = item.partition(":")
+        if not sep or not first.strip() or not second.strip():
+            raise click.BadParameter(f"expected FIRST:SECOND, got {item!r}", param_hint="--pairs")
+        pairs.append((first.strip(), second.strip()))
+    return pairs
 
 
 def _source(text: str) -> tuple[str, dict[str, str] | None]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -120,6 +122,85 @@ def plot_cd(table: pd.DataFrame, path: Path, lower_better: bool = False) -> bool
     return True
 
 
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def check_pairs(pairs: list[tuple[str, str]] | None, estimators: list[str]) -> None:
+    """A ``ValueError`` naming the estimators of ``pairs`` that are not in ``estimators``."""
+    unknown = sorted({name for pair in pairs or [] for name in pair} - set(estimators))
+    if unknown:
+        raise ValueError(f"the pairs name {unknown}, which are not among the estimators {sorted(estimators)}")
+
+
+def pairwise_comparison(table: pd.DataFrame, a: str, b: str, higher_is_better: bool = True) -> dict:
+    """``a`` against ``b`` on the problems both finished: wins, ties and losses of ``a``, the
+    mean difference (a - b) and the two-sided Wilcoxon signed-rank p-value (None when
+    undefined: under 2 problems, or ``a`` and ``b`` equal everywhere)."""
+    from scipy.stats import wilcoxon
+
+    check_pairs([(a, b)], list(table.columns))
+    both = table[[a, b]].dropna()
+    difference = (both[a] - both[b]).to_numpy()
+    tied = np.isclose(difference, 0.0, rtol=0.0, atol=1e-12)
+    better = difference > 0 if higher_is_better else difference < 0
+    p_value = None
+    if (~tied).sum() >= 2:
+        p_value = float(wilcoxon(difference[~tied]).pvalue)
+    return {"problems": len(both), "wins": int((better & ~tied).sum()), "ties": int(tied.sum()),
+            "losses": int((~better & ~tied).sum()), "mean_difference": float(difference.mean()) if len(both) else
+            float("nan"), "p_value": p_value}
+
+
+def _pairwise_lines(table: pd.DataFrame, pairs: list[tuple[str, str]], out: Path, higher: bool,
+                    metric: str) -> list[str]:
+    """The section of ``results.md`` on each pair, with a scatter plot where 3 or more problems
+    are shared."""
+    lines = ["", "## Pairwise comparisons", "",
+             f"On the problems both finished: wins, ties and losses of the first, the mean difference in {metric} "
+             "(first minus second) and the two-sided Wilcoxon signed-rank p-value (ties left out).", "",
+             "| first | second | problems | wins / ties / losses | mean difference | p |", "|---|---|---|---|---|---|"]
+    figures = []
+    for a, b in pairs:
+        c = pairwise_comparison(table, a, b, higher)
+        p_text = "" if c["p_value"] is None else f"{c['p_value']:.3g}"
+        lines.append(f"| {a} | {b} | {c['problems']} | {c['wins']} / {c['ties']} / {c['losses']} | "
+                     f"{c['mean_difference']:+.4f} | {p_text} |")
+        if c["problems"] >= 3:
+            path = out / f"scatter_{_file_safe(a)}_vs_{_file_safe(b)}.png"
+            _plot_pair(table[[a, b]].dropna(), a, b, path, metric, higher, c)
+            figures += ["", f"![{a} against {b}]({path.name})"]
+    return lines + figures
+
+
+def _plot_pair(both: pd.DataFrame, a: str, b: str, path: Path, metric: str, higher: bool, counts: dict) -> None:
+    """One point per problem, ``b`` across and ``a`` up, with the diagonal of equal scores.
+    (aeon's plot_pairwise_scatter would need seaborn for the same picture.)"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = both[b].to_numpy(), both[a].to_numpy()
+    low, high = min(x.min(), y.min()), max(x.max(), y.max())
+    margin = 0.03 * (high - low or 1.0)
+    tied = np.isclose(x, y, rtol=0.0, atol=1e-12)
+    a_better = (y > x if higher else y < x) & ~tied
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([low - margin, high + margin], [low - margin, high + margin], color="grey", lw=1, zorder=0)
+    groups = [(a_better, "tab:blue", f"{a} better"), (~a_better & ~tied, "tab:orange", f"{b} better"),
+              (tied, "grey", "equal")]
+    for chosen, colour, label in groups:
+        ax.scatter(x[chosen], y[chosen], s=22, color=colour, label=label)
+    ax.set(xlim=(low - margin, high + margin), ylim=(low - margin, high + margin), aspect="equal",
+           xlabel=f"{b} {metric}", ylabel=f"{a} {metric}",
+           title=f"{a} against {b}: {counts['wins']} wins, {counts['ties']} ties, {counts['losses']} losses")
+    ax.title.set_fontsize(9)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
 def _padding_note(results: pd.DataFrame) -> list[str]:
     """Say where an estimator's series were changed to suit it: zero-padded at
     the end (and to what length), or missing values interpolated."""
@@ -152,11 +233,14 @@ def write_report(
     published: str | os.PathLike | pd.DataFrame | None = None,
     command: str | None = None,
     task: str = "classification",
+    pairs: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """Write ``results.md`` (and ``cd.png``) into ``out``."""
+    """Write ``results.md`` (and ``cd.png``) into ``out``; for each (first, second) of
+    ``pairs``, a comparison of the two and ``scatter_FIRST_vs_SECOND.png``."""
     metric, higher, label, extras = METRICS[task]
     table = accuracy_table(results, metric)
     measured = list(table.columns)
+    check_pairs(pairs, measured)
     lines = ["# Benchmark results", ""]
     if command:
         lines += ["Produced by:", "", "```bash", command, "```", ""]
@@ -173,6 +257,8 @@ def write_report(
     lines += _markdown(shown, measured, higher, digits=3 if higher else 4)
     lines.append("| **mean** | " + " | ".join(_mean_cell(shown[c]) for c in shown.columns) + " |")
     lines += _rank_table(results, table, higher, metric, extras)
+    if pairs:
+        lines += _pairwise_lines(table, pairs, out, higher, metric)
     lines += _padding_note(results)
     if plot_cd(table, out / "cd.png", lower_better=not higher):
         lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
@@ -222,6 +308,6 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
 
 
 __all__ = [
-    "accuracy_table", "average_ranks", "combine_results", "load_results", "plot_cd", "read_published",
-    "select_estimators", "write_report",
+    "accuracy_table", "average_ranks", "check_pairs", "combine_results", "load_results", "pairwise_comparison",
+    "plot_cd", "read_published", "select_estimators", "write_report",
 ]

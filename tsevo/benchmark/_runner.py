@@ -241,6 +241,7 @@ def run_benchmark(
     params: dict | None = None,
     task: str = "classification",
     published_from_aeon: list[str] | None = None,
+    pairs: list[tuple[str, str]] | None = None,
 ):
     """Run every (dataset, estimator, resample) cell not already in ``OUTPUT/results.csv``.
 
@@ -288,10 +289,11 @@ def run_benchmark(
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from tsevo.benchmark._report import write_report
+    from tsevo.benchmark._report import check_pairs, write_report
 
     check_estimator_names(estimators, task)  # before any work; a peer that cannot be built fails in its cells
     check_params(estimators, params, task)
+    check_pairs(pairs, estimators)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     results_csv = out / "results.csv"
@@ -315,5 +317,5 @@ def run_benchmark(
     results["error"] = results["error"].fillna("")
     selected = results[results["dataset"].isin(datasets) & results["estimator"].isin(estimators)]
     shown = published_results(published, published_from_aeon, datasets, task)
-    write_report(selected, out, published=shown, command=command, task=task)
+    write_report(selected, out, published=shown, command=command, task=task, pairs=pairs)
     return results
