@@ -67,7 +67,9 @@ def _mean_cell(column: pd.Series) -> str:
 
 
 def load_results(path: str | os.PathLike) -> pd.DataFrame:
-    """The rows of a ``results.csv`` (or of the one in a folder), errors as ``""`` where none."""
+    """The rows of a ``results.csv`` written by ``tsevo benchmark`` (or of the one in the
+    folder ``path``), with ``error`` as ``""`` where a cell had none; a ``ValueError`` for a
+    path that holds none or a table without the columns of benchmark results."""
     path = Path(path)
     csv = path / "results.csv" if path.is_dir() else path
     if not csv.is_file():
@@ -93,9 +95,11 @@ def select_estimators(results: pd.DataFrame, keep: dict[str, str] | None) -> pd.
 
 
 def combine_results(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
-    """One table of the rows of ``parts``; where two hold the same (dataset, estimator,
-    resample) cell, the later part's row is kept. Returns the table and how many rows
-    were replaced so."""
+    """One table of the benchmark results ``parts`` (as :func:`load_results` reads them).
+
+    Where two parts hold the same (dataset, estimator, resample) cell, the later
+    part's row is kept. Returns the table and how many rows were dropped so.
+    """
     combined = pd.concat(parts, ignore_index=True)
     key = ["dataset", "estimator", "resample"]
     kept = combined.drop_duplicates(key, keep="last")
@@ -134,9 +138,34 @@ def check_pairs(pairs: list[tuple[str, str]] | None, estimators: list[str]) -> N
 
 
 def pairwise_comparison(table: pd.DataFrame, a: str, b: str, higher_is_better: bool = True) -> dict:
-    """``a`` against ``b`` on the problems both finished: wins, ties and losses of ``a``, the
-    mean difference (a - b) and the two-sided Wilcoxon signed-rank p-value (None when
-    undefined: under 2 problems, or ``a`` and ``b`` equal everywhere)."""
+    """Estimator ``a`` against ``b`` on the problems both finished.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Scores, one row per problem and one column per estimator (as
+        :func:`accuracy_table` gives them); missing cells are left out.
+    a, b : str
+        The two columns compared.
+    higher_is_better : bool, default=True
+        False for errors (RMSE).
+
+    Returns
+    -------
+    dict
+        ``problems``, ``wins``, ``ties`` and ``losses`` of ``a``,
+        ``mean_difference`` (a minus b) and ``p_value``, the two-sided Wilcoxon
+        signed-rank test on the problems that are not tied (None where it is
+        undefined: fewer than 2 of them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"eadc": [0.9, 0.8, 0.7], "rocket": [0.8, 0.8, 0.9]}, index=["A", "B", "C"])
+    >>> c = pairwise_comparison(table, "eadc", "rocket")
+    >>> c["wins"], c["ties"], c["losses"], round(c["mean_difference"], 3)
+    (1, 1, 1, -0.033)
+    """
     from scipy.stats import wilcoxon
 
     check_pairs([(a, b)], list(table.columns))
