@@ -56,6 +56,8 @@ def test_ranks_and_means_are_taken_on_the_problems_all_finished(tmp_path, two_ru
     # on problem A alone: rocket 0.80 ranks above eadc 0.50, the ensemble first; eadc's mean on its 3 is 0.600
     assert "| ensemble | 1.00 | 0.850 | 0.850 | 1 | 0.850 | 50 |" in report
     assert "| eadc | 3.00 | 0.500 | 0.500 | 3 | 0.600 | 30 |" in report
+    assert "![mean accuracy against fit seconds](score_time.png)" in report
+    assert (out / "score_time.png").stat().st_size > 5_000
 
 
 def test_datasets_option_and_regression_inferred(tmp_path):

@@ -230,6 +230,34 @@ def _plot_pair(both: pd.DataFrame, a: str, b: str, path: Path, metric: str, high
     plt.close(fig)
 
 
+def plot_score_time(results: pd.DataFrame, table: pd.DataFrame, path: Path, metric: str = "accuracy",
+                    higher_is_better: bool = True) -> bool:
+    """Mean score against total fit seconds (log scale), one point per estimator, on the
+    problems every estimator finished; False (nothing drawn) for fewer than 2 estimators or
+    no such problem."""
+    common = table.dropna().index
+    if table.shape[1] < 2 or len(common) == 0:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = results[(results["error"] == "") & results["dataset"].isin(common)]
+    seconds = ok.groupby("estimator")["fit_seconds"].sum().reindex(table.columns)
+    scores = table.loc[common].mean()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter(seconds, scores, s=30)
+    for name in table.columns:
+        ax.annotate(name, (seconds[name], scores[name]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set(xscale="log", xlabel=f"total fit seconds on the {len(common)} problems",
+           ylabel=f"mean {metric}" + ("" if higher_is_better else " (lower is better)"))
+    ax.grid(alpha=0.3)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return True
+
+
 def _padding_note(results: pd.DataFrame) -> list[str]:
     """Say where an estimator's series were changed to suit it: zero-padded at
     the end (and to what length), or missing values interpolated."""
@@ -293,6 +321,9 @@ def write_report(
         lines += ["", "## Critical difference diagram", "", "![critical difference diagram](cd.png)", "",
                   "Wilcoxon signed-rank tests with Holm correction (alpha 0.1); estimators joined by a bar "
                   "are not significantly different."]
+    if plot_score_time(results, table, out / "score_time.png", metric, higher):
+        lines += ["", "## Score against fit time", "", f"![mean {metric} against fit seconds](score_time.png)", "",
+                  f"Mean {metric} and total fit seconds of each estimator on the problems every estimator finished."]
     lines += ["", "Times are wall-clock seconds on this machine; `peak_memory_mb` in `results.csv` is the "
               "resident memory high-water mark of the process during the cell, which includes memory the "
               "process still held from earlier cells."]
@@ -338,5 +369,5 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
 
 __all__ = [
     "accuracy_table", "average_ranks", "check_pairs", "combine_results", "load_results", "pairwise_comparison",
-    "plot_cd", "read_published", "select_estimators", "write_report",
+    "plot_cd", "plot_score_time", "read_published", "select_estimators", "write_report",
 ]
