@@ -284,8 +284,15 @@ def report(sources, output, datasets, published, task, pairs) -> None:
 
     from tsevo.benchmark._report import combine_results, load_results, select_estimators, write_report
 
+    parsed = [_source(text) for text in sources]
+    out = Path(output)
+    target = (out / "results.csv").resolve()
+    if any((Path(path) / "results.csv" if Path(path).is_dir() else Path(path)).resolve() == target
+           for path, _ in parsed):
+        raise click.BadParameter(f"{output} holds the results.csv of a source, which the report would overwrite; "
+                                 "write it elsewhere", param_hint="--output")
     try:
-        parts = [select_estimators(load_results(path), keep) for path, keep in map(_source, sources)]
+        parts = [select_estimators(load_results(path), keep) for path, keep in parsed]
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="SOURCE") from None
     results, replaced = combine_results(parts)
@@ -295,7 +302,6 @@ def report(sources, output, datasets, published, task, pairs) -> None:
         raise click.ClickException("no results left to report")
     scored = "accuracy" in results and results["accuracy"].notna().any()
     task = task or ("classification" if scored else "regression")
-    out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     command = "tsevo report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
     try:

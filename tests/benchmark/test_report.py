@@ -75,6 +75,14 @@ def test_datasets_option_and_regression_inferred(tmp_path):
     assert set(pd.read_csv(out / "results.csv")["dataset"]) == {"P"}
 
 
+def test_a_source_is_never_overwritten(two_runs):
+    first, second = two_runs
+    before = (first / "results.csv").read_text()
+    result = CliRunner().invoke(main, ["report", str(first / "results.csv"), str(second), "-o", str(first)])
+    assert result.exit_code != 0 and "would overwrite" in result.output
+    assert (first / "results.csv").read_text() == before
+
+
 @pytest.mark.parametrize("source, message", [
     ("{missing}", "neither a results.csv nor a folder"),
     ("{first}#hivecote", "no rows of ['hivecote']"),
@@ -86,3 +94,28 @@ def test_bad_sources_get_a_short_error(tmp_path, two_runs, source, message):
                                        "-o", str(tmp_path / "out")])
     assert result.exit_code != 0 and message in result.output
     assert "Traceback" not in result.output
+
+
+def test_pairs_give_wins_ties_losses_a_test_and_a_scatter_plot(tmp_path):
+    rows = [(d, "eadc", a, 1.0) for d, a in zip("ABCDE", [0.9, 0.8, 0.7, 0.6, 0.5], strict=True)]
+    rows += [(d, "rocket", a, 1.0) for d, a in zip("ABCDE", [0.8, 0.8, 0.9, 0.9, 0.9], strict=True)]
+    runs = _results(tmp_path / "runs", rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(runs), "--pairs", "eadc:rocket", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    # differences +0.1, 0, -0.2, -0.3, -0.4: one win, one tie, three losses; mean -0.16
+    assert "| eadc | rocket | 5 | 1 / 1 / 3 | -0.1600 |" in report
+    assert (out / "scatter_eadc_vs_rocket.png").stat().st_size > 5_000
+    assert "![eadc against rocket](scatter_eadc_vs_rocket.png)" in report
+
+    for bad, message in [("eadc:hivecote", "not among the estimators"), ("eadc", "expected FIRST:SECOND")]:
+        result = CliRunner().invoke(main, ["report", str(runs), "--pairs", bad, "-o", str(out)])
+        assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+def test_benchmark_refuses_pairs_outside_its_estimators_before_any_work(tmp_path):
+    result = CliRunner().invoke(main, ["benchmark", "--datasets", "BasicMotions", "--estimators", "minirocket",
+                                       "--pairs", "eadc:minirocket", "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "not among the estimators" in result.output
+    assert not (tmp_path / "out" / "results.csv").exists()
