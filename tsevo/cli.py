@@ -10,6 +10,7 @@ short error messages.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 
@@ -303,7 +304,9 @@ def report(sources, output, datasets, published, task, pairs) -> None:
     scored = "accuracy" in results and results["accuracy"].notna().any()
     task = task or ("classification" if scored else "regression")
     out.mkdir(parents=True, exist_ok=True)
-    command = "tsevo report " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
+    options = {"--datasets": datasets, "--published": published, "--task": task, "--pairs": pairs, "-o": output}
+    command = " ".join(["tsevo report", *map(shlex.quote, sources),
+                        *(f"{flag} {shlex.quote(str(value))}" for flag, value in options.items() if value)])
     try:
         write_report(results, out, published=published, command=command, task=task, pairs=_parse_pairs(pairs))
     except ValueError as err:  # a published table without the columns it needs, an unknown pair
