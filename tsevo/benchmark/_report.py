@@ -106,6 +106,21 @@ def combine_results(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
     return kept.reset_index(drop=True), len(combined) - len(kept)
 
 
+def _pyplot():
+    """matplotlib's pyplot on the Agg backend: reports are written to files, never shown."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    _pyplot().close(fig)
+
+
 def plot_cd(table: pd.DataFrame, path: Path, lower_better: bool = False) -> bool:
     """Critical-difference diagram (aeon: Friedman, then Wilcoxon-Holm cliques).
 
@@ -114,15 +129,11 @@ def plot_cd(table: pd.DataFrame, path: Path, lower_better: bool = False) -> bool
     complete = table.dropna()
     if complete.shape[1] < 3 or complete.shape[0] < 3:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    _pyplot()
     from aeon.visualisation import plot_critical_difference
 
     fig, _ = plot_critical_difference(complete.to_numpy(), list(complete.columns), lower_better=lower_better)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    _save(fig, path)
     return True
 
 
@@ -205,17 +216,12 @@ def _pairwise_lines(table: pd.DataFrame, pairs: list[tuple[str, str]], out: Path
 def _plot_pair(both: pd.DataFrame, a: str, b: str, path: Path, metric: str, higher: bool, counts: dict) -> None:
     """One point per problem, ``b`` across and ``a`` up, with the diagonal of equal scores.
     (aeon's plot_pairwise_scatter would need seaborn for the same picture.)"""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     x, y = both[b].to_numpy(), both[a].to_numpy()
     low, high = min(x.min(), y.min()), max(x.max(), y.max())
     margin = 0.03 * (high - low or 1.0)
     tied = np.isclose(x, y, rtol=0.0, atol=1e-12)
     a_better = (y > x if higher else y < x) & ~tied
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = _pyplot().subplots(figsize=(5, 5))
     ax.plot([low - margin, high + margin], [low - margin, high + margin], color="grey", lw=1, zorder=0)
     groups = [(a_better, "tab:blue", f"{a} better"), (~a_better & ~tied, "tab:orange", f"{b} better"),
               (tied, "grey", "equal")]
@@ -226,8 +232,7 @@ def _plot_pair(both: pd.DataFrame, a: str, b: str, path: Path, metric: str, high
            title=f"{a} against {b}: {counts['wins']} wins, {counts['ties']} ties, {counts['losses']} losses")
     ax.title.set_fontsize(9)
     ax.legend(loc="lower right", fontsize=8)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    _save(fig, path)
 
 
 def plot_score_time(results: pd.DataFrame, table: pd.DataFrame, path: Path, metric: str = "accuracy",
@@ -238,23 +243,17 @@ def plot_score_time(results: pd.DataFrame, table: pd.DataFrame, path: Path, metr
     common = table.dropna().index
     if table.shape[1] < 2 or len(common) == 0:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ok = results[(results["error"] == "") & results["dataset"].isin(common)]
     seconds = ok.groupby("estimator")["fit_seconds"].sum().reindex(table.columns)
     scores = table.loc[common].mean()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _pyplot().subplots(figsize=(6, 4))
     ax.scatter(seconds, scores, s=30)
     for name in table.columns:
         ax.annotate(name, (seconds[name], scores[name]), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.set(xscale="log", xlabel=f"total fit seconds on the {len(common)} problems",
            ylabel=f"mean {metric}" + ("" if higher_is_better else " (lower is better)"))
     ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+    _save(fig, path)
     return True
 
 
@@ -354,6 +353,7 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
              "| " + " | ".join([*header, "total fit s"]) + " |", "|---" * (len(header) + 1) + "|"]
     fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
     extra_tables = {e: accuracy_table(results, e).loc[common] for e in extras}
+
     def score(value: float) -> str:  # accuracies to 3 places; errors (RMSE) to 4 significant digits
         return f"{value:.3f}" if higher else f"{value:.4g}"
 
