@@ -86,6 +86,8 @@ def test_benchmark_regression(runner, tmp_path):
     assert result.exit_code == 0, result.output
     report = (out / "results.md").read_text()
     assert "RMSE on the test split" in report and "mean rmse / best rmse" in report
+    assert "tsevo benchmark --datasets Covid3Month --estimators eadc,ridge --resamples 1 --n-jobs 1 " \
+           "--task regression -p max_epochs=2" in report  # the command, rebuilt from the parsed options
     result = runner.invoke(main, ["benchmark", "--task", "regression", "--datasets", "Covid3Month",
                                   "--estimators", "multirockethydra", "--output", str(out)])
     assert result.exit_code == 2 and "unknown estimator" in result.output

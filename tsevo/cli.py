@@ -249,7 +249,12 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
         check_pairs(compared, names)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--pairs") from None
-    command = "tsevo benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else None
+    command = _command_line("benchmark", [], {
+        "--data-dir": data_dir, "--archive": archive, "--datasets": datasets, "--estimators": estimators,
+        "--resamples": resamples, "--n-jobs": n_jobs, "--scheduler": scheduler, "--published": published,
+        "--published-from-aeon": published_from_aeon, "--task": task, "--pairs": pairs, "-p": params,
+        "--output": output,
+    })
     results = run_benchmark(
         problems, names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
@@ -304,9 +309,8 @@ def report(sources, output, datasets, published, task, pairs) -> None:
     scored = "accuracy" in results and results["accuracy"].notna().any()
     task = task or ("classification" if scored else "regression")
     out.mkdir(parents=True, exist_ok=True)
-    options = {"--datasets": datasets, "--published": published, "--task": task, "--pairs": pairs, "-o": output}
-    command = " ".join(["tsevo report", *map(shlex.quote, sources),
-                        *(f"{flag} {shlex.quote(str(value))}" for flag, value in options.items() if value)])
+    command = _command_line("report", sources, {"--datasets": datasets, "--published": published, "--task": task,
+                                                 "--pairs": pairs, "-o": output})
     try:
         write_report(results, out, published=published, command=command, task=task, pairs=_parse_pairs(pairs))
     except ValueError as err:  # a published table without the columns it needs, an unknown pair
@@ -316,6 +320,18 @@ def report(sources, output, datasets, published, task, pairs) -> None:
         click.echo(f"{replaced} cells were in more than one source; the later source's rows are kept")
     click.echo(f"{len(results)} rows of {results['estimator'].nunique()} estimators on "
                f"{results['dataset'].nunique()} problems: {out}/results.csv and {out}/results.md")
+
+
+def _command_line(command: str, arguments, options: dict) -> str:
+    """The shell line that runs ``tsevo COMMAND`` with these arguments and options (those set;
+    a repeatable option once per value), rebuilt from the parsed values: ``sys.argv`` is the
+    caller's, not the command's, when the command runs inside another program."""
+    words = ["tsevo", command, *map(shlex.quote, arguments)]
+    for flag, value in options.items():
+        for one in value if isinstance(value, tuple | list) else [value]:
+            if one is not None and one != "":
+                words += [flag, shlex.quote(str(one))]
+    return " ".join(words)
 
 
 def _parse_pairs(text: str | None) -> list[tuple[str, str]] | None:
