@@ -240,8 +240,9 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
         check_estimator_names(names, task)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--estimators") from None
+    parameters = _parse_params(params)
     try:
-        check_params(names, _parse_params(params), task)
+        check_params(names, parameters, task)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--param") from None
     compared = _parse_pairs(pairs)
@@ -258,7 +259,7 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
     results = run_benchmark(
         problems, names, output, resamples=resamples,
         data_dir=data_dir, n_jobs=n_jobs, scheduler=scheduler, published=published, command=command,
-        params=_parse_params(params), task=task, pairs=compared,
+        params=parameters, task=task, pairs=compared,
         published_from_aeon=[n.strip() for n in published_from_aeon.split(",")] if published_from_aeon else None,
     )
     ok = results[results["error"] == ""]
@@ -288,13 +289,11 @@ def report(sources, output, datasets, published, task, pairs) -> None:
     """
     from pathlib import Path
 
-    from tsevo.benchmark._report import combine_results, load_results, select_estimators, write_report
+    from tsevo.benchmark._report import combine_results, load_results, results_csv, select_estimators, write_report
 
     parsed = [_source(text) for text in sources]
     out = Path(output)
-    target = (out / "results.csv").resolve()
-    if any((Path(path) / "results.csv" if Path(path).is_dir() else Path(path)).resolve() == target
-           for path, _ in parsed):
+    if any(results_csv(path).resolve() == (out / "results.csv").resolve() for path, _ in parsed):
         raise click.BadParameter(f"{output} holds the results.csv of a source, which the report would overwrite; "
                                  "write it elsewhere", param_hint="--output")
     try:

@@ -66,12 +66,17 @@ def _mean_cell(column: pd.Series) -> str:
     return f"{column.mean():.3f}" + (f" (n={count})" if count < len(column) else "")
 
 
+def results_csv(path: str | os.PathLike) -> Path:
+    """``path`` itself, or the ``results.csv`` inside it when it is a folder."""
+    path = Path(path)
+    return path / "results.csv" if path.is_dir() else path
+
+
 def load_results(path: str | os.PathLike) -> pd.DataFrame:
     """The rows of a ``results.csv`` written by ``tsevo benchmark`` (or of the one in the
     folder ``path``), with ``error`` as ``""`` where a cell had none; a ``ValueError`` for a
     path that holds none or a table without the columns of benchmark results."""
-    path = Path(path)
-    csv = path / "results.csv" if path.is_dir() else path
+    csv = results_csv(path)
     if not csv.is_file():
         raise ValueError(f"{path} is neither a results.csv nor a folder holding one")
     results = pd.read_csv(csv)
