@@ -60,6 +60,18 @@ def test_ranks_and_means_are_taken_on_the_problems_all_finished(tmp_path, two_ru
     assert (out / "score_time.png").stat().st_size > 5_000
 
 
+def test_without_a_problem_all_finished_there_are_counts_and_no_ranks(tmp_path):
+    first = _results(tmp_path / "first", [("A", "eadc", 0.50, 10.0), ("B", "eadc", 0.70, 10.0)])
+    second = _results(tmp_path / "second", [("C", "ensemble", 0.85, 50.0)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(first), str(second), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    assert "No problem was finished by every estimator, so there are no ranks" in report
+    assert "| eadc | 2 | 0.600 | 20 |" in report and "| ensemble | 1 | 0.850 | 50 |" in report
+    assert "nan" not in report.lower()
+
+
 def test_datasets_option_and_regression_inferred(tmp_path):
     runs = tmp_path / "tser"
     runs.mkdir()

@@ -347,6 +347,8 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
     of its own."""
     extras = [e for e in extras if e in results]
     common = table.dropna().index
+    if len(common) == 0:
+        return _counts_table(results, table, higher, metric)
     partial = len(common) < len(table)
     relative = None if higher else table.div(table.min(axis=1), axis=0)
     header = ["estimator", "average rank", f"mean {metric}", *(f"mean {e}" for e in extras)]
@@ -369,6 +371,21 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
         if partial:
             cells += [str(table[estimator].notna().sum()), score(table[estimator].mean())]
         lines.append("| " + " | ".join([*cells, f"{fit_seconds[estimator]:.0f}"]) + " |")
+    return lines
+
+
+def _counts_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric: str) -> list[str]:
+    """Where no problem was finished by every estimator there is nothing to rank on: each
+    estimator's count of problems, mean on them and total fit seconds."""
+    fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
+    lines = ["", "## Average rank (1 = best)", "",
+             "No problem was finished by every estimator, so there are no ranks; each estimator's mean is "
+             "on its own problems and not comparable with the others'.", "",
+             f"| estimator | problems | mean {metric}, its problems | total fit s |", "|---|---|---|---|"]
+    for estimator in table.columns:
+        mean = table[estimator].mean()
+        lines.append(f"| {estimator} | {table[estimator].notna().sum()} | "
+                     f"{f'{mean:.3f}' if higher else f'{mean:.4g}'} | {fit_seconds[estimator]:.0f} |")
     return lines
 
 
