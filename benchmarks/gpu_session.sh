@@ -18,6 +18,7 @@
 #   GPU_SPEED=LENGTHS first time training steps of one network at these lengths (benchmarks/gpu_speed.py)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   COMPILE_SPEED=1  first time one network with compile=True against without (benchmarks/compile_speed.py)
+#   COMPILE_MEMBERS=1 the same for five networks trained together (member_training="batched")
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
 #   VALIDATE_CONFIGS configurations of benchmarks/validate.py compared first, by validation inside TRAIN
 #                    on VALIDATE_DATASETS (default: the 25 smaller development problems), VALIDATE_JOBS at once (16)
@@ -50,6 +51,10 @@ fi
 if [ "${COMPILE_SPEED:-0}" = 1 ]; then
     timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all \
         --datasets ECG200,Beef --max-epochs 20 --output "$OUT/compile_speed" 2>&1 | tail -4
+fi
+if [ "${COMPILE_MEMBERS:-0}" = 1 ]; then
+    timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all --n-estimators 5 \
+        --datasets ECG200 --max-epochs 20 --output "$OUT/compile_speed_batched" 2>&1 | tail -4
 fi
 [ "${CUDA_TESTS:-0}" = 1 ] && { timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py \
     > "$OUT/cuda_tests.log" 2>&1 & }

@@ -328,7 +328,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        batch, forward and backward; where compiling fails, a
        ``RuntimeWarning`` says why and training runs as without it.
        Networks of an ensemble that train together
-       (``member_training="batched"``) are not compiled. Off by default: on
+       (``member_training="batched"``) are compiled as one, with static
+       shapes (the compiler takes no dynamic sizes under ``vmap``): every
+       batch is then padded to the longest training series. Off by default: on
        a 2-core CPU compiling took about 3 minutes and the compiled epochs
        ran slower than eager ones
        (``benchmarks/results/speed/compile/``); a GPU, where the network is

@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
 
 BACKEND = "inductor"  # torch.compile's default; the tests trace with "aot_eager", which generates no code
 
+Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Batches = list[tuple[torch.Tensor, torch.Tensor]]
 
-def compiled_forward(
-    model: nn.Module, trial: list[tuple[torch.Tensor, torch.Tensor]], autocast: Callable
-) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+
+def compiled_forward(model: nn.Module, trial: Batches, autocast: Callable) -> Forward:
     """``model`` under ``torch.compile``, tried forward and backward (in training
     mode) on each ``(values, valid)`` batch of ``trial``; ``model`` itself, with a
     ``RuntimeWarning``, where compiling fails. Call the result as the model."""
-    try:
+
+    def build() -> Forward:
         # dynamic shapes: padded lengths differ by batch, so one compilation serves them; the trial
         # batches should include the epoch's smaller last batch, for which the graph may be compiled again
         compiled = torch.compile(model, dynamic=True, backend=BACKEND)
@@ -37,7 +39,41 @@ def compiled_forward(
             # whether any step is padded is decided here: a branch on a tensor's value would cut the graph
             return compiled(values, valid, padded=not bool(valid.all()))
 
-        with _untouched(model):
+        return forward
+
+    tried = _tried(build, trial, autocast, model.parameters(), dict(model.named_buffers()))
+    return model if tried is None else tried
+
+
+def compiled_members(stack, trial: Batches) -> Forward:
+    """The stacked members' forward pass (a :class:`tsevo.training.members.StackedModules`) under
+    ``torch.compile``, tried as :func:`compiled_forward` tries one network; ``stack`` itself, with a
+    ``RuntimeWarning``, where compiling fails.
+
+    Shapes are static: under ``vmap`` the compiler takes no dynamic sizes, so every batch must come
+    padded to one length, and the trial should hold the full batch and the epoch's smaller last one
+    (each shape, padded or not, is a graph of its own)."""
+
+    def build() -> Forward:
+        compiled = torch.compile(stack.functional, dynamic=False, backend=BACKEND)
+
+        def forward(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+            return compiled(stack.params, stack.buffers, values, valid, not bool(valid.all()))
+
+        return forward
+
+    tried = _tried(build, trial, contextlib.nullcontext, stack.params.values(), stack.buffers)
+    return stack if tried is None else tried
+
+
+def _tried(build: Callable[[], Forward], trial: Batches, autocast: Callable, parameters: Iterable[torch.Tensor],
+           buffers: dict[str, torch.Tensor]) -> Forward | None:
+    """``build()``'s forward pass after a trial forward and backward on each batch of ``trial``
+    that leaves no trace; None, with a ``RuntimeWarning`` that says why, where any of it fails."""
+    parameters = list(parameters)
+    try:
+        forward = build()
+        with _untouched(parameters, buffers):
             for values, valid in trial:
                 with autocast():
                     outputs = forward(values, valid)
@@ -46,23 +82,23 @@ def compiled_forward(
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         warnings.warn(
             f"torch.compile failed ({type(error).__name__}: {reason[:300]}); training without it",
-            RuntimeWarning, stacklevel=4,
+            RuntimeWarning, stacklevel=5,
         )
-        return model
+        return None
     return forward
 
 
 @contextlib.contextmanager
-def _untouched(model: nn.Module) -> Iterator[None]:
-    """Run a trial step and leave ``model``'s gradients, buffers and the random streams as they were."""
-    buffers = {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
+def _untouched(parameters: list[torch.Tensor], buffers: dict[str, torch.Tensor]) -> Iterator[None]:
+    """Run a trial step and leave the gradients of ``parameters``, ``buffers`` and the random streams as they were."""
+    saved = {name: buffer.detach().clone() for name, buffer in buffers.items()}
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
     try:
         with torch.random.fork_rng(devices=devices):
             yield
     finally:
-        for parameter in model.parameters():
+        for parameter in parameters:
             parameter.grad = None
         with torch.no_grad():
-            for name, buffer in model.named_buffers():
-                buffer.copy_(buffers[name])
+            for name, buffer in buffers.items():
+                buffer.copy_(saved[name])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -28,6 +28,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from tsevo.training.averaging import WeightAverage, averaged
+from tsevo.training.compiling import compiled_members
 from tsevo.training.data import SeriesTensors
 from tsevo.training.loop import (
     Diverged,
@@ -65,12 +66,17 @@ class StackedModules:
 
     def __call__(self, values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """``(k, B, C, L)`` and ``(k, B, L)`` -> outputs ``(k, B, n_outputs)``."""
-        padded = not bool(valid.all())  # vmap cannot branch on a value: decide here, once
+        # vmap cannot branch on a value: whether any step is padded is decided here, once
+        return self.functional(self.params, self.buffers, values, valid, not bool(valid.all()))
 
-        def one(params, buffers, x, mask):
-            return functional_call(self.template, (params, buffers), (x, mask), {"padded": padded})
+    def functional(self, params: dict, buffers: dict, values: torch.Tensor, valid: torch.Tensor,
+                   padded: bool) -> torch.Tensor:
+        """The forward pass as a function of the stacked weights (what ``torch.compile`` takes)."""
 
-        return vmap(one, randomness="different")(self.params, self.buffers, values, valid)
+        def one(member_params, member_buffers, x, mask):
+            return functional_call(self.template, (member_params, member_buffers), (x, mask), {"padded": padded})
+
+        return vmap(one, randomness="different")(params, buffers, values, valid)
 
     def member_state(self, index: int) -> dict[str, torch.Tensor]:
         """A copy of member ``index``'s weights, in ``state_dict`` form."""
@@ -120,6 +126,8 @@ class MemberTrainer:
         self.configs = list(configs)
         self.callbacks = list(callbacks)
         self.average: WeightAverage | None = None  # set by fit when ema_decay > 0
+        self.forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None  # set by fit
+        self.length: int | None = None  # with compile, the one length every batch is padded to
         _check_compatible(self.configs)
 
     def fit(
@@ -141,6 +149,10 @@ class MemberTrainer:
                     torch.Generator(c.device).manual_seed(c.augment_seed))
             for c, t, v in zip(self.configs, trains, valids, strict=True)
         ]
+        self.forward, self.length = stack, None
+        if cfg.compile:  # static shapes under vmap: every batch padded to the longest training series
+            self.length = max(t.values.shape[-1] for t in trains)
+            self.forward = compiled_members(stack, self._trial(members, cfg))
         optimizer = make_optimizer(stack.named_parameters(), cfg, stacked=True)
         self.average = WeightAverage(stack.params.values(), cfg.ema_decay) if cfg.ema_decay else None
         steps_per_epoch = math.ceil(len(trains[0]) / cfg.batch_size)
@@ -169,6 +181,18 @@ class MemberTrainer:
                 self._finish(stack, member, index, module, interrupted)
                 for index, (member, module) in enumerate(zip(members, modules, strict=True))
             ]
+
+    def _trial(self, members: list[_Member], cfg: TrainConfig) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """A first batch of every member and, cut from it, the epoch's smaller last batch: the
+        shapes that training will run, for the compiler's trial."""
+        firsts = [next(iter(m.train.batches(cfg.batch_size, cfg.device, torch.Generator().manual_seed(0))))
+                  for m in members]
+        values, valid = _stack_padded([b[0] for b in firsts], [b[1] for b in firsts], self.length)
+        trial = [(values, valid)]
+        last = len(members[0].train) % cfg.batch_size
+        if last and last < values.shape[1]:
+            trial.append((values[:, :last].clone(), valid[:, :last].clone()))  # not views, as training's are
+        return trial
 
     # ------------------------------------------------------------------ one epoch
     def _run_epoch(self, stack, members, optimizer, scheduler, epoch: int) -> None:
@@ -208,10 +232,10 @@ class MemberTrainer:
             for member, (v, mask, y) in zip(members, batches, strict=True):
                 v, y = member.trainer.transform(v, mask, y, member.augment)
                 values.append(v), valid.append(mask), labels.append(y)
-            values, valid = _stack_padded(values, valid)
+            values, valid = _stack_padded(values, valid, self.length)
             # float32 even with mixed_precision: bfloat16 autocast does not reach every kernel under
             # vmap (a batched conv2d met a float bias), and this launch-bound network gains nothing from it
-            outputs = stack(values, valid)
+            outputs = self.forward(values, valid)
             losses = torch.stack([m.trainer.loss(o, y) for m, o, y in zip(members, outputs, labels, strict=True)])
             finite = torch.isfinite(losses.detach()).cpu()
             self._handle_divergence(members, finite, epoch)
@@ -263,16 +287,18 @@ class MemberTrainer:
         return TrainResult(history=member.history, best_epoch=kept, interrupted=interrupted, diverged=member.diverged)
 
 
-def _stack_padded(values: list[torch.Tensor], valid: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Members' batches ``(B, C, L_i)`` -> ``(k, B, C, max L_i)`` (zero, invalid padding at the end)."""
-    length = max(v.shape[-1] for v in values)
+def _stack_padded(values: list[torch.Tensor], valid: list[torch.Tensor],
+                  length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Members' batches ``(B, C, L_i)`` -> ``(k, B, C, length)`` (zero, invalid padding at the end);
+    ``length`` defaults to the longest ``L_i``."""
+    length = length or max(v.shape[-1] for v in values)
     values = [F.pad(v, (0, length - v.shape[-1])) for v in values]
     valid = [F.pad(m, (0, length - m.shape[-1]), value=False) for m in valid]
     return torch.stack(values), torch.stack(valid)
 
 
 _SHARED = ("max_epochs", "batch_size", "lr", "weight_decay", "optimizer", "grad_clip", "warmup_fraction",
-           "ema_decay", "device", "task")
+           "ema_decay", "device", "task", "compile")
 
 
 def _check_compatible(configs: Sequence[TrainConfig]) -> None:
