@@ -66,6 +66,17 @@ def compiled_members(stack, trial: Batches) -> Forward:
     return stack if tried is None else tried
 
 
+def trial_batches(values: torch.Tensor, valid: torch.Tensor, n_cases: int, batch_size: int) -> Batches:
+    """A first training batch ``(..., B, C, L)`` and, cut from it, the epoch's smaller last batch
+    where there is one: the shapes that training will run, for the compiler's trial."""
+    trial = [(values, valid)]
+    batch_axis = values.ndim - 3  # 0 for one network, 1 for stacked members
+    last = n_cases % batch_size
+    if last and last < values.shape[batch_axis]:  # not views, as training's batches are not
+        trial.append((values.narrow(batch_axis, 0, last).clone(), valid.narrow(batch_axis, 0, last).clone()))
+    return trial
+
+
 def _tried(build: Callable[[], Forward], trial: Batches, autocast: Callable, parameters: Iterable[torch.Tensor],
            buffers: dict[str, torch.Tensor]) -> Forward | None:
     """``build()``'s forward pass after a trial forward and backward on each batch of ``trial``

@@ -19,7 +19,7 @@ from torch import nn
 
 from tsevo.training.augment import augment
 from tsevo.training.averaging import WeightAverage, averaged
-from tsevo.training.compiling import compiled_forward
+from tsevo.training.compiling import compiled_forward, trial_batches
 from tsevo.training.data import SeriesTensors
 from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
 from tsevo.training.pretrain import PretrainingDiverged, pretrain
@@ -316,12 +316,9 @@ class Trainer:
         # a generator of its own: the trial batches leave the shuffling order alone
         values, valid, _ = next(iter(train.batches(self.config.batch_size, self.config.device,
                                                    torch.Generator().manual_seed(0))))
-        trial = [(values, valid)]
-        last = len(train) % self.config.batch_size
-        if last and last < len(values):  # the epoch's smaller last batch, compiled before training too
-            trial.append((values[:last].clone(), valid[:last].clone()))  # not views, as training's are
         model.train()
-        return compiled_forward(model, trial, self.autocast)
+        return compiled_forward(model, trial_batches(values, valid, len(train), self.config.batch_size),
+                                self.autocast)
 
     def pretrain(self, model: nn.Module, train: SeriesTensors) -> list[dict]:
         """``pretrain_epochs`` of masked-value reconstruction (:mod:`tsevo.training.pretrain`).

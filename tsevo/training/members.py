@@ -28,7 +28,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from tsevo.training.averaging import WeightAverage, averaged
-from tsevo.training.compiling import compiled_members
+from tsevo.training.compiling import compiled_members, trial_batches
 from tsevo.training.data import SeriesTensors
 from tsevo.training.loop import (
     Diverged,
@@ -188,11 +188,7 @@ class MemberTrainer:
         firsts = [next(iter(m.train.batches(cfg.batch_size, cfg.device, torch.Generator().manual_seed(0))))
                   for m in members]
         values, valid = _stack_padded([b[0] for b in firsts], [b[1] for b in firsts], self.length)
-        trial = [(values, valid)]
-        last = len(members[0].train) % cfg.batch_size
-        if last and last < values.shape[1]:
-            trial.append((values[:, :last].clone(), valid[:, :last].clone()))  # not views, as training's are
-        return trial
+        return trial_batches(values, valid, len(members[0].train), cfg.batch_size)
 
     # ------------------------------------------------------------------ one epoch
     def _run_epoch(self, stack, members, optimizer, scheduler, epoch: int) -> None:
