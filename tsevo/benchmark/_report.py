@@ -361,15 +361,12 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
     fit_seconds = results.groupby("estimator")["fit_seconds"].sum()
     extra_tables = {e: accuracy_table(results, e).loc[common] for e in extras}
 
-    def score(value: float) -> str:  # accuracies to 3 places; errors (RMSE) to 4 significant digits
-        return f"{value:.3f}" if higher else f"{value:.4g}"
-
     for estimator, rank in average_ranks(table, higher).items():
-        cells = [estimator, f"{rank:.2f}", score(table.loc[common, estimator].mean())]
+        cells = [estimator, f"{rank:.2f}", _score(table.loc[common, estimator].mean(), higher)]
         cells += [f"{extra_tables[e][estimator].mean():.3f}" for e in extras]
         cells += [] if relative is None else [f"{relative.loc[common, estimator].mean():.3f}"]
         if partial:
-            cells += [str(table[estimator].notna().sum()), score(table[estimator].mean())]
+            cells += [str(table[estimator].notna().sum()), _score(table[estimator].mean(), higher)]
         lines.append("| " + " | ".join([*cells, f"{fit_seconds[estimator]:.0f}"]) + " |")
     return lines
 
@@ -383,10 +380,14 @@ def _counts_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metr
              "on its own problems and not comparable with the others'.", "",
              f"| estimator | problems | mean {metric}, its problems | total fit s |", "|---|---|---|---|"]
     for estimator in table.columns:
-        mean = table[estimator].mean()
         lines.append(f"| {estimator} | {table[estimator].notna().sum()} | "
-                     f"{f'{mean:.3f}' if higher else f'{mean:.4g}'} | {fit_seconds[estimator]:.0f} |")
+                     f"{_score(table[estimator].mean(), higher)} | {fit_seconds[estimator]:.0f} |")
     return lines
+
+
+def _score(value: float, higher: bool) -> str:
+    """Accuracies to 3 places; errors (RMSE) to 4 significant digits."""
+    return f"{value:.3f}" if higher else f"{value:.4g}"
 
 
 __all__ = [
