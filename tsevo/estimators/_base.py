@@ -31,8 +31,20 @@ from tsevo.training.members import MemberTrainer
 
 AUTO_MAX_TOKENS = 128  # patch_size="auto" keeps attention maps at most this long
 AUTO_CASES_SEEN = 50_000  # max_epochs="auto": about this many cases are seen in training
+AUTO_BATCH = 16  # batch_size="auto": cases per step up to AUTO_BATCH_UP_TO training cases
+AUTO_BATCH_UP_TO = 512
+AUTO_BATCH_MAX = 128
+AUTO_STEPS_PER_EPOCH = 32  # beyond AUTO_BATCH_UP_TO, the batch keeps at least this many steps an epoch
 AUTO_SHAPES_SPREAD = 100.0  # shape_channels="auto": amplitudes that differ more than a hundredfold
 AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "scale", "jitter")}
+
+
+def auto_batch_size(n_cases: int) -> int:
+    """``batch_size="auto"``: 16 cases per step up to 512 training cases; beyond, the
+    largest power of two at most ``n_cases / 32`` (32 to 64 steps an epoch), at most 128."""
+    if n_cases <= AUTO_BATCH_UP_TO:
+        return AUTO_BATCH
+    return int(min(AUTO_BATCH_MAX, 2 ** np.floor(np.log2(n_cases / AUTO_STEPS_PER_EPOCH))))
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         epoch) leaves the previous fitted state, or an unfitted object.
         """
         plan = self._plan(X, y)
-        with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(self.batch_size):
+        with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(plan.config.batch_size):
             result = _train_alone(plan, self.callbacks)
         self._commit(plan, result)
         return self
@@ -151,6 +163,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         self.scaler_ = plan.scaler
         self.module_, self.module_kwargs_ = plan.module, plan.kwargs
         self.patch_size_ = plan.kwargs["patch_size"]
+        self.batch_size_ = plan.config.batch_size
         self.device_ = str(plan.device)
         self.history_ = result.history
         self.pretrain_history_ = result.pretrain_history
@@ -201,11 +214,25 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             )
         return self._validation_split(targets, n_valid, seed)
 
+    def _steps(self, n_cases: int) -> tuple[int, float, int]:
+        """Batch size, peak learning rate and minimum optimisation steps of training on ``n_cases``.
+
+        With ``batch_size="auto"`` a batch ``g`` times 16 takes ``sqrt(g)`` times ``lr`` (the
+        square-root rule for Adam, Malladi et al. 2022) and ``min_steps / g`` steps: as many
+        cases are seen as with batch 16, in fewer and larger steps.
+        """
+        if self.batch_size != "auto":
+            return self.batch_size, self.lr, self.min_steps
+        batch = auto_batch_size(n_cases)
+        growth = batch / AUTO_BATCH
+        return batch, self.lr * growth**0.5, int(np.ceil(self.min_steps / growth))
+
     def _epochs(self, n_cases: int) -> int:
         if self.max_epochs != "auto":
             return self.max_epochs
+        batch_size, _, min_steps = self._steps(n_cases)
         by_cases = min(100, max(5, np.ceil(AUTO_CASES_SEEN / n_cases)))
-        by_steps = np.ceil(self.min_steps / np.ceil(n_cases / self.batch_size))
+        by_steps = np.ceil(min_steps / np.ceil(n_cases / batch_size))
         return int(max(by_cases, by_steps))
 
     def _train_config(
@@ -215,6 +242,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         loss_options = self._loss_options(train_targets, target_state)
         training = [n for n in by_destination(self._hyper_parameters, "training") if n not in loss_options]
         epochs = self._epochs(len(train_targets))
+        batch_size, lr, _ = self._steps(len(train_targets))
         pretrain_epochs = epochs if self.pretrain_epochs == "auto" else self.pretrain_epochs
         return TrainConfig(
             max_epochs=epochs,
@@ -226,7 +254,9 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             shuffle_seed=seeds.shuffle,
             augment_seed=seeds.augment,
             augmentation=AUGMENTATIONS[self.augmentation],
-            **{name: getattr(self, name) for name in training if name != "mixed_precision"},
+            **{name: getattr(self, name) for name in training if name not in ("mixed_precision", "batch_size", "lr")},
+            batch_size=batch_size,
+            lr=lr,
             **loss_options,
         )
 
@@ -278,7 +308,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         data = self._predict_tensors(X)
         module, device, dtype = self._inference_module()
         with torch.inference_mode():
-            outputs = predict_logits(module, data, 4 * self.batch_size, device, dtype).double().cpu()
+            outputs = predict_logits(module, data, 4 * self.batch_size_, device, dtype).double().cpu()
         if not torch.isfinite(outputs).all():
             raise ValueError(
                 "the network produced non-finite outputs for X; its values may lie far outside "
@@ -293,7 +323,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         with torch.inference_mode():
             rows = [
                 module.pooled_features(v, m)
-                for v, m, _ in data.batches(4 * self.batch_size, device, dtype=dtype)
+                for v, m, _ in data.batches(4 * self.batch_size_, device, dtype=dtype)
             ]
             return torch.cat(rows).double().cpu().numpy()
 
@@ -319,7 +349,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         layers : list of int or None, default=None
             Indices of the layers to return (0 is the first); None returns all.
         batch_size : int or None, default=None
-            Cases per forward pass; None uses ``4 * batch_size``.
+            Cases per forward pass; None uses ``4 * batch_size_``.
         dtype : {"float32", "float64"}, default="float32"
             Precision of the pass and of the returned maps.
 
@@ -338,7 +368,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         chosen = tuple(range(n_layers)) if layers is None else tuple(layers)
         if not chosen or any(not isinstance(i, (int, np.integer)) or not 0 <= i < n_layers for i in chosen):
             raise ValueError(f"layers must be indices in [0, {n_layers}); got {layers!r}")
-        batch_size = batch_size or 4 * self.batch_size
+        batch_size = batch_size or 4 * self.batch_size_
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         return self._collect_maps(self._predict_tensors(X), kind, chosen, batch_size, dtype == "float64")
@@ -399,7 +429,7 @@ def fit_together(estimators: list[BaseEADC], datasets: list[tuple[object, object
         groups.setdefault(_stack_key(plan), []).append(index)
     results: dict[int, TrainResult] = {}
     first = estimators[0]
-    with local_rng(plans[0].device, plans[0].seeds.dropout), _clear_out_of_memory(first.batch_size):
+    with local_rng(plans[0].device, plans[0].seeds.dropout), _clear_out_of_memory(plans[0].config.batch_size):
         for indices in groups.values():
             chosen = [plans[i] for i in indices]
             for plan in chosen:
@@ -429,7 +459,7 @@ def fit_snapshots(estimator: BaseEADC, X, y, n_snapshots: int, budget: int, verb
     plan.config.cycles = n_snapshots
     plan.config.n_iter_no_change = None  # each restart raises the loss on purpose: no patience
     plan.config.verbose = verbose
-    with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(estimator.batch_size):
+    with local_rng(plan.device, plan.seeds.dropout), _clear_out_of_memory(plan.config.batch_size):
         result = _train_alone(plan, estimator.callbacks)
     taken = result.snapshots or [(result.best_epoch, None)]  # no epoch ran: the network as it is
     members = []

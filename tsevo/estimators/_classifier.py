@@ -34,6 +34,9 @@ class EADCTransformerClassifier(LabelsFromProbaMixin, ClassifierMixin, BaseEADC)
         Longest training series.
     patch_size_ : int
         Steps per token chosen for the stem.
+    batch_size_ : int
+        Cases per optimisation step in training (``batch_size``, or what
+        "auto" chose); prediction takes four times as many at once.
     module_ : EADCTransformer
         The trained network, in eval mode.
     history_ : list of dict

@@ -167,10 +167,18 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        again. Off by default: inside TRAIN it gained on one split and lost on
        another, at twice the fit's time
        (``benchmarks/results/defaults/pretrain.md``).""", "estimator"),
-    HP("batch_size", 16, [_int(1)], "int", "Cases per gradient step.", "training"),
+    HP("batch_size", 16, [_int(1), StrOptions({"auto"})], 'int or "auto"', """
+       Cases per optimisation step. "auto" keeps 16 up to 512 training
+       cases and beyond takes the largest power of two at most a 32nd of
+       them (32 to 64 steps an epoch), at most 128; a batch ``g`` times 16
+       then takes ``sqrt(g)`` times ``lr`` (the square-root rule for Adam)
+       and ``min_steps / g`` steps, so that training sees as many cases as
+       with 16, in fewer and larger steps. That pays where a step costs
+       little more for more cases: on a GPU, and for short series on a CPU.""",
+       "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
-       cosine decay.""", "training"),
+       cosine decay (for a batch of 16 cases with ``batch_size="auto"``).""", "training"),
     # ---------------------------------------------------------------- network
     HP("d_model", 64, [_int(2)], "int", "Width of the sequence representation.", "network"),
     HP("n_blocks", 4, [_int(1)], "int", "EA-DC blocks; block ``i`` has dilation ``2**i``.", "network"),

@@ -23,7 +23,7 @@ FORMAT = "tsevo.estimator"
 PLAIN_ATTRIBUTES = (
     "n_channels_", "n_timepoints_", "input_2d_", "n_features_in_", "history_",
     "n_iter_", "best_epoch_", "interrupted_", "module_kwargs_", "patch_size_",
-    "n_targets_", "target_ndim_", "pretrain_history_",
+    "batch_size_", "n_targets_", "target_ndim_", "pretrain_history_",
 )
 
 
@@ -61,6 +61,7 @@ class PersistenceMixin:
             weights = {k: torch.from_numpy(v) for k, v in state["module_"].items()}
             state["module_"] = _rebuild_module(state["module_kwargs_"], weights, device)
             state["device_"] = str(device)
+            state.setdefault("batch_size_", state["batch_size"])  # pickled before "auto" existed: an int
         if hasattr(super(), "__setstate__"):
             super().__setstate__(state)
         else:
@@ -124,6 +125,7 @@ class PersistenceMixin:
             if name in payload:
                 setattr(est, name, payload[name])
         est.__dict__.setdefault("pretrain_history_", [])  # saved before pre-training existed
+        est.__dict__.setdefault("batch_size_", params["batch_size"])  # saved before "auto" existed: an int
         if "classes" in payload:
             est.classes_ = np.array(payload["classes"], dtype=np.dtype(payload["classes_dtype"]))
         if "target_stats" in payload:
