@@ -1,0 +1,87 @@
+"""Seconds per epoch of batch_size="auto" against batch 16 on training sets past 512 cases.
+
+"auto" sees as many cases as batch 16 (the same epochs under ``max_epochs="auto"``), so the
+ratio of their seconds per epoch is the ratio of their fit times. The development problems have
+at most 537 training cases, so each problem's TRAIN and TEST are pooled into one training set:
+this measures speed only, never accuracy. Both fit the same epochs (``--max-epochs``), each after
+a warm-up fit of one epoch:
+
+    python benchmarks/batch_speed.py --data-dir ../shared/data/ucr \\
+        --datasets MedicalImages,SwedishLeaf --max-epochs 3 --output benchmarks/results/speed/batch_auto
+
+Writes ``batch_speed.csv`` and ``batch_speed.md`` (with the command) in ``--output``.
+``--device cuda`` runs on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ensemble_speed import device_name
+
+
+def pooled(name: str, data_dir: str):
+    from tsevo.datasets import load_uea
+
+    X_train, y_train, X_test, y_test = load_uea(name, data_dir=data_dir)
+    if isinstance(X_train, list) or isinstance(X_test, list):
+        return list(X_train) + list(X_test), np.concatenate([y_train, y_test])
+    return np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test])
+
+
+def epoch_seconds(batch_size, X, y, max_epochs: int, device: str) -> tuple[float, int]:
+    from tsevo import EADCTransformerClassifier
+
+    model = EADCTransformerClassifier(batch_size=batch_size, max_epochs=max_epochs, device=device, random_state=0)
+    start = time.perf_counter()
+    model.fit(X, y)
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / max_epochs, model.batch_size_
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--datasets", required=True, help="comma-separated problem names")
+    parser.add_argument("--max-epochs", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args()
+
+    rows = []
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name in args.datasets.split(","):
+        X, y = pooled(name, args.data_dir)
+        epoch_seconds(16, X[:64], y[:64], 1, args.device)  # warm-up
+        row = {"dataset": name, "n_cases": len(y), "length": max(len(x[0]) for x in X)}
+        row["batch16_epoch_s"], _ = epoch_seconds(16, X, y, args.max_epochs, args.device)
+        row["auto_epoch_s"], row["auto_batch"] = epoch_seconds("auto", X, y, args.max_epochs, args.device)
+        row["auto_over_16"] = row["auto_epoch_s"] / row["batch16_epoch_s"]
+        print(row, flush=True)
+        rows.append(row)
+        pd.DataFrame(rows).to_csv(args.output / "batch_speed.csv", index=False)  # each problem as it ends
+    table = pd.DataFrame(rows)
+    command = "python benchmarks/batch_speed.py " + " ".join(sys.argv[1:])
+    lines = [
+        '# Seconds per epoch of batch_size="auto" against batch 16', "", "```bash", command, "```", "",
+        f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. The classifier's "
+        f"defaults but the batch, {args.max_epochs} epochs each, after a one-epoch warm-up; each problem's "
+        "TRAIN and TEST pooled into one training set (speed only). Both see the same cases per epoch "
+        'and, under max_epochs="auto", the same epochs: the ratio is that of their fit times.',
+        "", table.round(3).to_markdown(index=False), "",
+        f"Mean ratio, auto to batch 16: {table['auto_over_16'].mean():.2f}x.",
+    ]
+    (args.output / "batch_speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
