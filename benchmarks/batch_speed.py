@@ -2,12 +2,12 @@
 
 "auto" sees as many cases as batch 16 (the same epochs under ``max_epochs="auto"``), so the
 ratio of their seconds per epoch is the ratio of their fit times. The development problems have
-at most 537 training cases, so each problem's TRAIN and TEST are pooled into one training set:
-this measures speed only, never accuracy. Both fit the same epochs (``--max-epochs``), each after
-a warm-up fit of one epoch:
+at most 537 training cases, so each problem's TRAIN and TEST are pooled into one training set,
+repeated until it holds ``--min-cases``: this measures speed only, never accuracy. Both fit the
+same epochs (``--max-epochs``), each after a warm-up fit of one epoch:
 
-    python benchmarks/batch_speed.py --data-dir ../shared/data/ucr \\
-        --datasets MedicalImages,SwedishLeaf --max-epochs 3 --output benchmarks/results/speed/batch_auto
+    python benchmarks/batch_speed.py --data-dir ../shared/data/ucr --datasets MedicalImages,SwedishLeaf \\
+        --min-cases 4096 --max-epochs 1 --output benchmarks/results/speed/batch_auto
 
 Writes ``batch_speed.csv`` and ``batch_speed.md`` (with the command) in ``--output``.
 ``--device cuda`` runs on a GPU.
@@ -25,13 +25,15 @@ import pandas as pd
 from ensemble_speed import device_name
 
 
-def pooled(name: str, data_dir: str):
+def pooled(name: str, data_dir: str, min_cases: int):
+    """TRAIN and TEST as one training set, repeated until it holds at least ``min_cases``."""
     from tsevo.datasets import load_uea
 
     X_train, y_train, X_test, y_test = load_uea(name, data_dir=data_dir)
-    if isinstance(X_train, list) or isinstance(X_test, list):
-        return list(X_train) + list(X_test), np.concatenate([y_train, y_test])
-    return np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test])
+    X, y = list(X_train) + list(X_test), np.concatenate([y_train, y_test])
+    copies = -(-min_cases // len(y))
+    X, y = X * copies, np.tile(y, copies)
+    return (X if any(len(x[0]) != len(X[0][0]) for x in X) else np.stack(X)), y
 
 
 def epoch_seconds(batch_size, X, y, max_epochs: int, device: str) -> tuple[float, int]:
@@ -52,6 +54,8 @@ def main() -> None:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--datasets", required=True, help="comma-separated problem names")
     parser.add_argument("--max-epochs", type=int, default=3)
+    parser.add_argument("--min-cases", type=int, default=0,
+                        help="repeat the pooled cases until there are at least this many (larger batches)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
@@ -59,7 +63,7 @@ def main() -> None:
     rows = []
     args.output.mkdir(parents=True, exist_ok=True)
     for name in args.datasets.split(","):
-        X, y = pooled(name, args.data_dir)
+        X, y = pooled(name, args.data_dir, args.min_cases)
         epoch_seconds(16, X[:64], y[:64], 1, args.device)  # warm-up
         row = {"dataset": name, "n_cases": len(y), "length": max(len(x[0]) for x in X)}
         row["batch16_epoch_s"], _ = epoch_seconds(16, X, y, args.max_epochs, args.device)
@@ -74,7 +78,8 @@ def main() -> None:
         '# Seconds per epoch of batch_size="auto" against batch 16', "", "```bash", command, "```", "",
         f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. The classifier's "
         f"defaults but the batch, {args.max_epochs} epochs each, after a one-epoch warm-up; each problem's "
-        "TRAIN and TEST pooled into one training set (speed only). Both see the same cases per epoch "
+        "TRAIN and TEST pooled into one training set, repeated to at least "
+        f"{args.min_cases} cases (speed only). Both see the same cases per epoch "
         'and, under max_epochs="auto", the same epochs: the ratio is that of their fit times.',
         "", table.round(3).to_markdown(index=False), "",
         f"Mean ratio, auto to batch 16: {table['auto_over_16'].mean():.2f}x.",
