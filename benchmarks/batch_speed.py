@@ -16,13 +16,12 @@ Writes ``batch_speed.csv`` and ``batch_speed.md`` (with the command) in ``--outp
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ensemble_speed import device_name
+from ensemble_speed import device_name, write_results
 
 
 def pooled(name: str, data_dir: str, min_cases: int):
@@ -71,21 +70,15 @@ def main() -> None:
         row["auto_over_16"] = row["auto_epoch_s"] / row["batch16_epoch_s"]
         print(row, flush=True)
         rows.append(row)
-        pd.DataFrame(rows).to_csv(args.output / "batch_speed.csv", index=False)  # each problem as it ends
-    table = pd.DataFrame(rows)
-    command = "python benchmarks/batch_speed.py " + " ".join(sys.argv[1:])
-    lines = [
-        '# Seconds per epoch of batch_size="auto" against batch 16', "", "```bash", command, "```", "",
-        f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. The classifier's "
-        f"defaults but the batch, {args.max_epochs} epochs each, after a one-epoch warm-up; each problem's "
-        "TRAIN and TEST pooled into one training set, repeated to at least "
-        f"{args.min_cases} cases (speed only). Both see the same cases per epoch "
-        'and, under max_epochs="auto", the same epochs: the ratio is that of their fit times.',
-        "", table.round(3).to_markdown(index=False), "",
-        f"Mean ratio, auto to batch 16: {table['auto_over_16'].mean():.2f}x.",
-    ]
-    (args.output / "batch_speed.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        write_results(
+            args.output, "batch_speed", 'Seconds per epoch of batch_size="auto" against batch 16',
+            f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. The classifier's "
+            f"defaults but the batch, {args.max_epochs} epochs each, after a one-epoch warm-up; each problem's "
+            f"TRAIN and TEST pooled into one training set, repeated to at least {args.min_cases} cases (speed "
+            "only). Both see the same cases per epoch and, under max_epochs=\"auto\", the same epochs: the "
+            "ratio is that of their fit times.", rows,
+            f"Mean ratio, auto to batch 16: {pd.DataFrame(rows)['auto_over_16'].mean():.2f}x.")
+    print((args.output / "batch_speed.md").read_text())
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 
 def timed_fit(X, y, X_test, max_epochs: int, device: str, compile: bool, n_estimators: int = 1) -> dict:
@@ -71,7 +70,7 @@ def main() -> None:
     from tsevo.datasets import load_uea
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ensemble_speed import device_name
+    from ensemble_speed import device_name, write_results
 
     rows = []
     args.output.mkdir(parents=True, exist_ok=True)
@@ -92,23 +91,17 @@ def main() -> None:
             "fell_back": compiled["fell_back"],
         })
         print(rows[-1], flush=True)
-        pd.DataFrame(rows).to_csv(args.output / "compile_speed.csv", index=False)  # each problem as it ends
-    table = pd.DataFrame(rows)
-    command = "python benchmarks/compile_speed.py " + " ".join(sys.argv[1:])
-    estimator = ("The default estimator" if args.n_estimators == 1 else
-                 f"An ensemble of {args.n_estimators} default networks trained together (member_training="
-                 '"batched"; compiled with static shapes, every batch padded to the longest series)')
-    lines = [
-        "# Fit time with torch.compile against without", "", "```bash", command, "```", "",
-        f"Device: {device_name(args.device)}; torch {torch.__version__}. {estimator} with "
-        f"max_epochs={args.max_epochs}, fitted eagerly, then with compile=True (inductor), "
-        "one after the other in one process. epoch_s: the median epoch after the first; compile_s: the "
-        "extra seconds before the first epoch (compilation and its trial step); epochs_to_pay_off: the "
-        "epochs after which the faster epochs have paid for them.",
-        "", table.round(4).to_markdown(index=False),
-    ]
-    (args.output / "compile_speed.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        estimator = ("The default estimator" if args.n_estimators == 1 else
+                     f"An ensemble of {args.n_estimators} default networks trained together (member_training="
+                     '"batched"; compiled with static shapes, every batch padded to the longest series)')
+        write_results(
+            args.output, "compile_speed", "Fit time with torch.compile against without",
+            f"Device: {device_name(args.device)}; torch {torch.__version__}. {estimator} with "
+            f"max_epochs={args.max_epochs}, fitted eagerly, then with compile=True (inductor), "
+            "one after the other in one process. epoch_s: the median epoch after the first; compile_s: the "
+            "extra seconds before the first epoch (compilation and its trial step); epochs_to_pay_off: the "
+            "epochs after which the faster epochs have paid for them.", rows, digits=4)
+    print((args.output / "compile_speed.md").read_text())
 
 
 if __name__ == "__main__":

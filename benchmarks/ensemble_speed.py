@@ -56,6 +56,19 @@ def device_name(device: str) -> str:
     return f"CPU ({platform.processor() or platform.machine()}), {__import__('torch').get_num_threads()} threads"
 
 
+def write_results(output: Path, name: str, title: str, description: str, rows: list[dict],
+                  summary: str = "", digits: int = 3) -> None:
+    """Write ``NAME.csv`` and ``NAME.md`` (title, this script's command, ``description``, the
+    table, ``summary``) in ``output``. Called after each problem, so
+    that a stopped run keeps what it measured."""
+    table = pd.DataFrame(rows)
+    table.to_csv(output / f"{name}.csv", index=False)
+    command = "python benchmarks/" + Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:])
+    lines = [f"# {title}", "", "```bash", command, "```", "", description, "",
+             table.round(digits).to_markdown(index=False), "", summary]
+    (output / f"{name}.md").write_text("\n".join(lines).rstrip() + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", required=True)
@@ -82,22 +95,16 @@ def main() -> None:
         for way in ways[1:]:
             row[f"{way}_over_single"] = row[f"{way}_seconds"] / row["single_seconds"]
         rows.append(row)
-        pd.DataFrame(rows).to_csv(args.output / "ensemble_speed.csv", index=False)  # each problem as it ends
-    table = pd.DataFrame(rows)
-    command = "python benchmarks/ensemble_speed.py " + " ".join(sys.argv[1:])
-    lines = [
-        "# Fit time of an ensemble against one network", "", "```bash", command, "```", "",
-        f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. Defaults except "
-        f"max_epochs={args.max_epochs} for every network; ensembles of {args.n_members} members trained "
-        "together (batched), one after another (sequential), one per core in worker processes (parallel, "
-        f"{os.cpu_count()} cores) or as snapshots of one run of twice the epochs (snapshot); the first fit "
-        "of a small slice was a warm-up.",
-        "", table.round(3).to_markdown(index=False), "",
-        "Mean ratio to one network: " + ", ".join(
-            f"{way} {table[f'{way}_over_single'].mean():.2f}x" for way in ways[1:]) + ".",
-    ]
-    (args.output / "ensemble_speed.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        write_results(
+            args.output, "ensemble_speed", "Fit time of an ensemble against one network",
+            f"Device: {device_name(args.device)}; torch {__import__('torch').__version__}. Defaults except "
+            f"max_epochs={args.max_epochs} for every network; ensembles of {args.n_members} members trained "
+            "together (batched), one after another (sequential), one per core in worker processes (parallel, "
+            f"{os.cpu_count()} cores) or as snapshots of one run of twice the epochs (snapshot); the first fit "
+            "of a small slice was a warm-up.", rows,
+            "Mean ratio to one network: " + ", ".join(
+                f"{way} {pd.DataFrame(rows)[f'{way}_over_single'].mean():.2f}x" for way in ways[1:]) + ".")
+    print((args.output / "ensemble_speed.md").read_text())
 
 
 if __name__ == "__main__":
