@@ -19,6 +19,7 @@
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   COMPILE_SPEED=1  first time one network with compile=True against without (benchmarks/compile_speed.py)
 #   COMPILE_MEMBERS=1 the same for five networks trained together (member_training="batched")
+#   BATCH_SPEED=1    first time batch_size="auto" against 16 on pooled sets of 4,096 cases (benchmarks/batch_speed.py)
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
 #   VALIDATE_CONFIGS configurations of benchmarks/validate.py compared first, by validation inside TRAIN
 #                    on VALIDATE_DATASETS (default: the 25 smaller development problems), VALIDATE_JOBS at once (16)
@@ -55,6 +56,10 @@ fi
 if [ "${COMPILE_MEMBERS:-0}" = 1 ]; then
     timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all --n-estimators 5 \
         --datasets ECG200 --max-epochs 20 --output "$OUT/compile_speed_batched" 2>&1 | tail -4
+fi
+if [ "${BATCH_SPEED:-0}" = 1 ]; then
+    timeout 180 python3 benchmarks/batch_speed.py --device cuda --data-dir /tmp/data/all --min-cases 4096 \
+        --datasets ItalyPowerDemand,MedicalImages,FiftyWords --max-epochs 2 --output "$OUT/batch_speed" 2>&1 | tail -4
 fi
 [ "${CUDA_TESTS:-0}" = 1 ] && { timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py \
     > "$OUT/cuda_tests.log" 2>&1 & }
