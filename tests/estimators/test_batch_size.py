@@ -19,14 +19,23 @@ def italy_test_split():
     return load_italy_power_demand(split="test")
 
 
+GPU, CPU = torch.device("cuda"), torch.device("cpu")
+
+
 def test_the_batch_is_16_up_to_512_cases_then_a_32nd_of_them_as_a_power_of_two():
-    assert [auto_batch_size(n) for n in (1, 12, 300, 512, 1023)] == [16] * 5
-    assert [auto_batch_size(n) for n in (1024, 2047, 2048, 4096)] == [32, 32, 64, 128]
-    assert auto_batch_size(7494) == auto_batch_size(10**6) == 128
+    assert [auto_batch_size(n, 128, "cuda") for n in (1, 12, 300, 512, 1023)] == [16] * 5
+    assert [auto_batch_size(n, 128, "cuda") for n in (1024, 2047, 2048, 4096)] == [32, 32, 64, 128]
+    assert auto_batch_size(7494, 8, "cuda") == auto_batch_size(10**6, 128, "cuda") == 128
     for n in range(513, 20_000, 97):
-        batch = auto_batch_size(n)
+        batch = auto_batch_size(n, 128, "cuda")
         assert batch & (batch - 1) == 0
         assert batch == 128 or 32 <= n / batch < 64 or batch == 16
+
+
+def test_on_a_cpu_only_short_series_take_larger_batches():
+    # a CPU's step is bound by arithmetic: beyond 32 tokens a case costs as much or more in a larger batch
+    assert auto_batch_size(7494, 8, "cpu") == auto_batch_size(7494, 32, "cpu") == 128
+    assert auto_batch_size(7494, 33, "cpu") == auto_batch_size(10**6, 128, "cpu") == 16
 
 
 @pytest.mark.parametrize("estimator", [EADCTransformerClassifier, EADCTransformerRegressor])
@@ -35,11 +44,12 @@ def test_auto_sees_as_many_cases_as_batch_16(estimator, n_cases):
     # min_steps binds on small sets (and for the regressor's 4,000 steps on larger ones): "auto"
     # counts it in steps of 16 cases, so only the grouping of the same cases into steps changes
     auto, sixteen = estimator(batch_size="auto"), estimator(batch_size=16)
-    assert abs(auto._epochs(n_cases) - sixteen._epochs(n_cases)) <= 1
-    batch, lr, min_steps = auto._steps(n_cases)
-    growth = batch / 16
-    assert lr == pytest.approx(sixteen.lr * growth**0.5)
-    assert min_steps == pytest.approx(sixteen.min_steps / growth, abs=1)
+    schedule = auto._schedule(n_cases, 128, GPU)
+    assert schedule == auto._schedule(n_cases, 32, CPU)
+    assert abs(auto._epochs(n_cases, schedule) - sixteen._epochs(n_cases, sixteen._schedule(n_cases, 128, GPU))) <= 1
+    growth = schedule.batch_size / 16
+    assert schedule.lr == pytest.approx(sixteen.lr * growth**0.5)
+    assert schedule.min_steps == pytest.approx(sixteen.min_steps / growth, abs=1)
 
 
 def test_a_large_training_set_takes_larger_steps_at_a_higher_rate(italy_test_split):

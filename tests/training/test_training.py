@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.conftest import FAST
 from tsevo import EADCTransformerClassifier
@@ -172,6 +173,9 @@ def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions, early_st
     (12, 1000), (40, 334), (500, 100), (1000, 50), (7500, 7), (10_000, 5), (10**6, 5),
 ])
 def test_auto_epochs_take_at_least_min_steps_and_shrink_for_large_problems(n_cases, epochs):
-    assert EADCTransformerClassifier()._epochs(n_cases) == epochs
-    assert EADCTransformerClassifier(min_steps=0)._epochs(n_cases) == min(100, max(5, -(-50_000 // n_cases)))
-    assert EADCTransformerClassifier(max_epochs=3)._epochs(n_cases) == 3
+    def auto_epochs(clf):
+        return clf._epochs(n_cases, clf._schedule(n_cases, 128, torch.device("cpu")))
+
+    assert auto_epochs(EADCTransformerClassifier()) == epochs
+    assert auto_epochs(EADCTransformerClassifier(min_steps=0)) == min(100, max(5, -(-50_000 // n_cases)))
+    assert auto_epochs(EADCTransformerClassifier(max_epochs=3)) == 3

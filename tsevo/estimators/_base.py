@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from dataclasses import dataclass, fields, replace
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -35,14 +36,22 @@ AUTO_BATCH = 16  # batch_size="auto": cases per step up to AUTO_BATCH_UP_TO trai
 AUTO_BATCH_UP_TO = 512
 AUTO_BATCH_MAX = 128
 AUTO_STEPS_PER_EPOCH = 32  # beyond AUTO_BATCH_UP_TO, the batch keeps at least this many steps an epoch
+AUTO_BATCH_CPU_TOKENS = 32  # on a CPU only series of at most this many tokens take larger batches
 AUTO_SHAPES_SPREAD = 100.0  # shape_channels="auto": amplitudes that differ more than a hundredfold
 AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "scale", "jitter")}
 
 
-def auto_batch_size(n_cases: int) -> int:
-    """``batch_size="auto"``: 16 cases per step up to 512 training cases; beyond, the
+class Schedule(NamedTuple):
+    batch_size: int
+    lr: float
+    min_steps: int
+
+
+def auto_batch_size(n_cases: int, n_tokens: int, device_type: str) -> int:
+    """``batch_size="auto"``: 16 cases per step up to 512 training cases, and on a CPU for series
+    of more than 32 tokens, where a case costs as much or more in a larger batch; otherwise the
     largest power of two at most ``n_cases / 32`` (32 to 64 steps an epoch), at most 128."""
-    if n_cases <= AUTO_BATCH_UP_TO:
+    if n_cases <= AUTO_BATCH_UP_TO or (device_type == "cpu" and n_tokens > AUTO_BATCH_CPU_TOKENS):
         return AUTO_BATCH
     return int(min(AUTO_BATCH_MAX, 2 ** np.floor(np.log2(n_cases / AUTO_STEPS_PER_EPOCH))))
 
@@ -146,7 +155,8 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             X=X, panel=panel, target_state=target_state, scaler=scaler, seeds=seeds, device=device,
             train=_subset(data, train_idx), valid=None if valid_idx is None else _subset(data, valid_idx),
             module=module, kwargs=kwargs, continuing=continuing,
-            config=self._train_config(device, targets[train_idx], seeds, target_state, continuing),
+            config=self._train_config(device, targets[train_idx], -(-panel.max_length // kwargs["patch_size"]),
+                                      seeds, target_state, continuing),
         )
 
     def _commit(self, plan: FitPlan, result: TrainResult) -> None:
@@ -214,35 +224,35 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             )
         return self._validation_split(targets, n_valid, seed)
 
-    def _steps(self, n_cases: int) -> tuple[int, float, int]:
-        """Batch size, peak learning rate and minimum optimisation steps of training on ``n_cases``.
+    def _schedule(self, n_cases: int, n_tokens: int, device: torch.device) -> Schedule:
+        """Batch size, peak learning rate and minimum optimisation steps of training on ``n_cases``
+        series of ``n_tokens`` tokens on ``device``.
 
         With ``batch_size="auto"`` a batch ``g`` times 16 takes ``sqrt(g)`` times ``lr`` (the
         square-root rule for Adam, Malladi et al. 2022) and ``min_steps / g`` steps: as many
         cases are seen as with batch 16, in fewer and larger steps.
         """
         if self.batch_size != "auto":
-            return self.batch_size, self.lr, self.min_steps
-        batch = auto_batch_size(n_cases)
+            return Schedule(self.batch_size, self.lr, self.min_steps)
+        batch = auto_batch_size(n_cases, n_tokens, device.type)
         growth = batch / AUTO_BATCH
-        return batch, self.lr * growth**0.5, int(np.ceil(self.min_steps / growth))
+        return Schedule(batch, self.lr * growth**0.5, int(np.ceil(self.min_steps / growth)))
 
-    def _epochs(self, n_cases: int) -> int:
+    def _epochs(self, n_cases: int, schedule: Schedule) -> int:
         if self.max_epochs != "auto":
             return self.max_epochs
-        batch_size, _, min_steps = self._steps(n_cases)
         by_cases = min(100, max(5, np.ceil(AUTO_CASES_SEEN / n_cases)))
-        by_steps = np.ceil(min_steps / np.ceil(n_cases / batch_size))
+        by_steps = np.ceil(schedule.min_steps / np.ceil(n_cases / schedule.batch_size))
         return int(max(by_cases, by_steps))
 
     def _train_config(
-        self, device: torch.device, train_targets: np.ndarray, seeds: SeedStreams, target_state: dict,
-        continuing: bool = False,
+        self, device: torch.device, train_targets: np.ndarray, n_tokens: int, seeds: SeedStreams,
+        target_state: dict, continuing: bool = False,
     ) -> TrainConfig:
         loss_options = self._loss_options(train_targets, target_state)
         training = [n for n in by_destination(self._hyper_parameters, "training") if n not in loss_options]
-        epochs = self._epochs(len(train_targets))
-        batch_size, lr, _ = self._steps(len(train_targets))
+        schedule = self._schedule(len(train_targets), n_tokens, device)
+        epochs = self._epochs(len(train_targets), schedule)
         pretrain_epochs = epochs if self.pretrain_epochs == "auto" else self.pretrain_epochs
         return TrainConfig(
             max_epochs=epochs,
@@ -255,8 +265,8 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             augment_seed=seeds.augment,
             augmentation=AUGMENTATIONS[self.augmentation],
             **{name: getattr(self, name) for name in training if name not in ("mixed_precision", "batch_size", "lr")},
-            batch_size=batch_size,
-            lr=lr,
+            batch_size=schedule.batch_size,
+            lr=schedule.lr,
             **loss_options,
         )
 
