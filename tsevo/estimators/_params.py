@@ -174,7 +174,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        then takes ``sqrt(g)`` times ``lr`` (the square-root rule for Adam)
        and ``min_steps / g`` steps, so that training sees as many cases as
        with 16, in fewer and larger steps. That pays where a step costs
-       little more for more cases: on a GPU, and for short series on a CPU.""",
+       little more for more cases: on a GPU, and on a CPU for series of at
+       most 32 tokens (``patch_size`` steps each), the only ones that take
+       larger batches there.""",
        "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
