@@ -22,34 +22,43 @@ def italy_test_split():
 GPU, CPU = torch.device("cuda"), torch.device("cpu")
 
 
-def test_the_batch_is_16_up_to_512_cases_then_a_32nd_of_them_as_a_power_of_two():
-    assert [auto_batch_size(n, 128, "cuda") for n in (1, 12, 300, 512, 1023)] == [16] * 5
-    assert [auto_batch_size(n, 128, "cuda") for n in (1024, 2047, 2048, 4096)] == [32, 32, 64, 128]
-    assert auto_batch_size(7494, 8, "cuda") == auto_batch_size(10**6, 128, "cuda") == 128
+def auto(n_cases, n_tokens=128, device="cuda", epochs=1000, min_steps=0):
+    return auto_batch_size(n_cases, n_tokens, device, epochs, min_steps)
+
+
+def test_the_batch_is_16_up_to_512_cases_then_at_most_a_32nd_of_them_as_a_power_of_two():
+    assert [auto(n) for n in (1, 12, 300, 512, 1023)] == [16] * 5
+    assert [auto(n) for n in (1024, 2047, 2048, 4096)] == [32, 32, 64, 128]
+    assert auto(7494, 8) == auto(10**6) == 128
     for n in range(513, 20_000, 97):
-        batch = auto_batch_size(n, 128, "cuda")
+        batch = auto(n)
         assert batch & (batch - 1) == 0
         assert batch == 128 or 32 <= n / batch < 64 or batch == 16
 
 
+def test_the_batch_grows_only_while_training_keeps_min_steps():
+    # 7 epochs of 7,494 cases: batch 32 takes 1,645 steps, 64 only 826
+    assert auto(7494, epochs=7, min_steps=1000) == 32
+    assert auto(7494, epochs=7, min_steps=800) == 64
+    assert auto(50_000, epochs=5, min_steps=1000) == 128
+    assert auto(2048, epochs=25, min_steps=4000) == 16  # the regressor's 4,000 steps
+
+
 def test_on_a_cpu_only_short_series_take_larger_batches():
     # a CPU's step is bound by arithmetic: beyond 32 tokens a case costs as much or more in a larger batch
-    assert auto_batch_size(7494, 8, "cpu") == auto_batch_size(7494, 32, "cpu") == 128
-    assert auto_batch_size(7494, 33, "cpu") == auto_batch_size(10**6, 128, "cpu") == 16
+    assert auto(7494, 8, "cpu") == auto(7494, 32, "cpu") == 128
+    assert auto(7494, 33, "cpu") == auto(10**6, 128, "cpu") == 16
 
 
 @pytest.mark.parametrize("estimator", [EADCTransformerClassifier, EADCTransformerRegressor])
 @pytest.mark.parametrize("n_cases", [12, 300, 600, 1029, 2048, 7494, 50_000])
-def test_auto_sees_as_many_cases_as_batch_16(estimator, n_cases):
-    # min_steps binds on small sets (and for the regressor's 4,000 steps on larger ones): "auto"
-    # counts it in steps of 16 cases, so only the grouping of the same cases into steps changes
-    auto, sixteen = estimator(batch_size="auto"), estimator(batch_size=16)
-    schedule = auto._schedule(n_cases, 128, GPU)
-    assert schedule == auto._schedule(n_cases, 32, CPU)
-    assert abs(auto._epochs(n_cases, schedule) - sixteen._epochs(n_cases, sixteen._schedule(n_cases, 128, GPU))) <= 1
-    growth = schedule.batch_size / 16
-    assert schedule.lr == pytest.approx(sixteen.lr * growth**0.5)
-    assert schedule.min_steps == pytest.approx(sixteen.min_steps / growth, abs=1)
+def test_auto_sees_as_many_cases_as_batch_16_in_at_least_min_steps(estimator, n_cases):
+    model, sixteen = estimator(batch_size="auto"), estimator(batch_size=16)
+    schedule = model._schedule(n_cases, 128, GPU)
+    assert schedule == model._schedule(n_cases, 32, CPU)
+    assert schedule.epochs == sixteen._schedule(n_cases, 128, GPU).epochs
+    assert schedule.epochs * -(-n_cases // schedule.batch_size) >= model.min_steps
+    assert schedule.lr == pytest.approx(sixteen.lr * (schedule.batch_size / 16) ** 0.5)
 
 
 def test_a_large_training_set_takes_larger_steps_at_a_higher_rate(italy_test_split):

@@ -174,7 +174,7 @@ def test_zero_epochs_gives_an_untrained_but_usable_model(small_motions, early_st
 ])
 def test_auto_epochs_take_at_least_min_steps_and_shrink_for_large_problems(n_cases, epochs):
     def auto_epochs(clf):
-        return clf._epochs(n_cases, clf._schedule(n_cases, 128, torch.device("cpu")))
+        return clf._schedule(n_cases, 128, torch.device("cpu")).epochs
 
     assert auto_epochs(EADCTransformerClassifier()) == epochs
     assert auto_epochs(EADCTransformerClassifier(min_steps=0)) == min(100, max(5, -(-50_000 // n_cases)))

@@ -42,18 +42,27 @@ AUGMENTATIONS = {"none": (), "light": ("scale", "jitter"), "full": ("slice", "sc
 
 
 class Schedule(NamedTuple):
+    """How one network trains: cases per step, peak learning rate and epochs."""
+
     batch_size: int
     lr: float
-    min_steps: int
+    epochs: int
 
 
-def auto_batch_size(n_cases: int, n_tokens: int, device_type: str) -> int:
+def auto_batch_size(n_cases: int, n_tokens: int, device_type: str, epochs: int, min_steps: int) -> int:
     """``batch_size="auto"``: 16 cases per step up to 512 training cases, and on a CPU for series
-    of more than 32 tokens, where a case costs as much or more in a larger batch; otherwise the
-    largest power of two at most ``n_cases / 32`` (32 to 64 steps an epoch), at most 128."""
+    of more than 32 tokens, where a case costs as much or more in a larger batch. Otherwise the
+    batch doubles while it stays at most ``n_cases / 32`` (32 steps an epoch) and 128, and
+    ``epochs`` of it still take ``min_steps`` optimisation steps: larger batches that left a few
+    hundred steps lost validation accuracy (``benchmarks/results/defaults/batch_auto.md``)."""
     if n_cases <= AUTO_BATCH_UP_TO or (device_type == "cpu" and n_tokens > AUTO_BATCH_CPU_TOKENS):
         return AUTO_BATCH
-    return int(min(AUTO_BATCH_MAX, 2 ** np.floor(np.log2(n_cases / AUTO_STEPS_PER_EPOCH))))
+    batch = AUTO_BATCH
+    while 2 * batch <= min(AUTO_BATCH_MAX, n_cases / AUTO_STEPS_PER_EPOCH) and (
+        epochs * np.ceil(n_cases / (2 * batch)) >= min_steps
+    ):
+        batch *= 2
+    return batch
 
 
 @dataclass(frozen=True)
@@ -225,24 +234,25 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         return self._validation_split(targets, n_valid, seed)
 
     def _schedule(self, n_cases: int, n_tokens: int, device: torch.device) -> Schedule:
-        """Batch size, peak learning rate and minimum optimisation steps of training on ``n_cases``
-        series of ``n_tokens`` tokens on ``device``.
+        """Batch size, peak learning rate and epochs of training on ``n_cases`` series of
+        ``n_tokens`` tokens on ``device``.
 
         With ``batch_size="auto"`` a batch ``g`` times 16 takes ``sqrt(g)`` times ``lr`` (the
-        square-root rule for Adam, Malladi et al. 2022) and ``min_steps / g`` steps: as many
-        cases are seen as with batch 16, in fewer and larger steps.
+        square-root rule for Adam, Malladi et al. 2022) and the epochs of batch 16: as many cases
+        are seen, in fewer and larger steps, and never fewer than ``min_steps`` of them.
         """
+        epochs = self._epochs(n_cases, AUTO_BATCH if self.batch_size == "auto" else self.batch_size)
         if self.batch_size != "auto":
-            return Schedule(self.batch_size, self.lr, self.min_steps)
-        batch = auto_batch_size(n_cases, n_tokens, device.type)
-        growth = batch / AUTO_BATCH
-        return Schedule(batch, self.lr * growth**0.5, int(np.ceil(self.min_steps / growth)))
+            return Schedule(self.batch_size, self.lr, epochs)
+        min_steps = self.min_steps if self.max_epochs == "auto" else 0  # fixed epochs: no minimum
+        batch = auto_batch_size(n_cases, n_tokens, device.type, epochs, min_steps)
+        return Schedule(batch, self.lr * (batch / AUTO_BATCH) ** 0.5, epochs)
 
-    def _epochs(self, n_cases: int, schedule: Schedule) -> int:
+    def _epochs(self, n_cases: int, batch_size: int) -> int:
         if self.max_epochs != "auto":
             return self.max_epochs
         by_cases = min(100, max(5, np.ceil(AUTO_CASES_SEEN / n_cases)))
-        by_steps = np.ceil(schedule.min_steps / np.ceil(n_cases / schedule.batch_size))
+        by_steps = np.ceil(self.min_steps / np.ceil(n_cases / batch_size))
         return int(max(by_cases, by_steps))
 
     def _train_config(
@@ -252,7 +262,7 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         loss_options = self._loss_options(train_targets, target_state)
         training = [n for n in by_destination(self._hyper_parameters, "training") if n not in loss_options]
         schedule = self._schedule(len(train_targets), n_tokens, device)
-        epochs = self._epochs(len(train_targets), schedule)
+        epochs = schedule.epochs
         pretrain_epochs = epochs if self.pretrain_epochs == "auto" else self.pretrain_epochs
         return TrainConfig(
             max_epochs=epochs,

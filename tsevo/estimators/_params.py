@@ -169,14 +169,17 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        (``benchmarks/results/defaults/pretrain.md``).""", "estimator"),
     HP("batch_size", 16, [_int(1), StrOptions({"auto"})], 'int or "auto"', """
        Cases per optimisation step. "auto" keeps 16 up to 512 training
-       cases and beyond takes the largest power of two at most a 32nd of
-       them (32 to 64 steps an epoch), at most 128; a batch ``g`` times 16
-       then takes ``sqrt(g)`` times ``lr`` (the square-root rule for Adam)
-       and ``min_steps / g`` steps, so that training sees as many cases as
-       with 16, in fewer and larger steps. That pays where a step costs
-       little more for more cases: on a GPU, and on a CPU for series of at
-       most 32 tokens (``patch_size`` steps each), the only ones that take
-       larger batches there.""",
+       cases; beyond, the batch doubles while it stays at most a 32nd of
+       them and 128, and training still takes ``min_steps`` optimisation
+       steps. A batch ``g`` times 16 takes ``sqrt(g)`` times ``lr`` (the
+       square-root rule for Adam) and the epochs of batch 16: the same
+       cases, in fewer and larger steps. Four and eight times the batch
+       at the same cases seen, which left a few hundred steps, lost
+       validation accuracy inside TRAIN
+       (``benchmarks/results/defaults/batch_auto.md``), hence the minimum.
+       Larger batches pay where a step costs little more for more cases:
+       on a GPU, and on a CPU for series of at most 32 tokens
+       (``patch_size`` steps each), the only ones that take them there.""",
        "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
