@@ -174,9 +174,11 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        steps. A batch ``g`` times 16 takes ``sqrt(g)`` times ``lr`` (the
        square-root rule for Adam) and the epochs of batch 16: the same
        cases, in fewer and larger steps, which pays where a step costs
-       little more for more cases: on a GPU, and on a CPU for series of at
-       most 32 tokens (``patch_size`` steps each), the only ones that take
-       larger batches there. It trades accuracy for that speed: inside
+       little more for more cases: on a GPU (not timed yet); on a CPU only
+       series of at most 32 tokens (``patch_size`` steps each) take larger
+       batches, and on two cores batch 32 took 0.69 and 1.02 times the
+       epoch time of 16 on two such problems
+       (``benchmarks/results/speed/batch_auto/``). It trades accuracy: inside
        TRAIN on the largest development problems, twice the batch at the
        same cases seen lost 0.03-0.04 on FiftyWords and MedicalImages, four
        and eight times lost more
