@@ -241,9 +241,9 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
         square-root rule for Adam, Malladi et al. 2022) and the epochs of batch 16: as many cases
         are seen, in fewer and larger steps, and never fewer than ``min_steps`` of them.
         """
-        epochs = self._epochs(n_cases, AUTO_BATCH if self.batch_size == "auto" else self.batch_size)
         if self.batch_size != "auto":
-            return Schedule(self.batch_size, self.lr, epochs)
+            return Schedule(self.batch_size, self.lr, self._epochs(n_cases, self.batch_size))
+        epochs = self._epochs(n_cases, AUTO_BATCH)
         min_steps = self.min_steps if self.max_epochs == "auto" else 0  # fixed epochs: no minimum
         batch = auto_batch_size(n_cases, n_tokens, device.type, epochs, min_steps)
         return Schedule(batch, self.lr * (batch / AUTO_BATCH) ** 0.5, epochs)
