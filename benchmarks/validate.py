@@ -193,9 +193,10 @@ CONFIGS: dict[str, dict] = {
     "class_weight_balanced": {"class_weight": "balanced"},
     # issue 13, item 4: four times the batch at the same number of cases seen (min_steps a quarter,
     # so max_epochs="auto" gives the epochs of batch 16) and the learning rate scaled by the square
-    # root of the batch's growth, the rule for Adam (Malladi et al. 2022): what batch_size="auto"
-    # does on training sets of thousands of cases, tried on the largest development problems,
-    # where it leaves only 3-6 steps an epoch
+    # root of the batch's growth, the rule for Adam (Malladi et al. 2022): what the first rule of
+    # batch_size="auto" (min_steps counted in steps of 16) did on training sets of thousands of cases,
+    # tried on the largest development problems, where it leaves only 3-6 steps an epoch. After this
+    # and batch128 lost, "auto" keeps at least min_steps steps (batch32)
     "batch64": {"batch_size": 64, "lr": 2e-3, "min_steps": 250},
     # eight times: "auto"'s largest batch (128), against 16, at the same cases seen
     "batch128": {"batch_size": 128, "lr": 1e-3 * 8**0.5, "min_steps": 125},
