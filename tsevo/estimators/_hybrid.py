@@ -44,9 +44,10 @@ def _peer_classes(task: str) -> dict[str, type]:
             RocketClassifier,
         )
         from aeon.classification.interval_based import QUANTClassifier
+        from aeon.classification.shapelet_based import RDSTClassifier
 
         return {"multirockethydra": MultiRocketHydraClassifier, "quant": QUANTClassifier,
-                "minirocket": MiniRocketClassifier, "rocket": RocketClassifier}
+                "minirocket": MiniRocketClassifier, "rocket": RocketClassifier, "rdst": RDSTClassifier}
     from aeon.regression.convolution_based import (
         MiniRocketRegressor,
         MultiRocketHydraRegressor,
@@ -54,9 +55,11 @@ def _peer_classes(task: str) -> dict[str, type]:
         RocketRegressor,
     )
     from aeon.regression.interval_based import QUANTRegressor
+    from aeon.regression.shapelet_based import RDSTRegressor
 
     return {"multirockethydra": MultiRocketHydraRegressor, "quant": QUANTRegressor,
-            "minirocket": MiniRocketRegressor, "multirocket": MultiRocketRegressor, "rocket": RocketRegressor}
+            "minirocket": MiniRocketRegressor, "multirocket": MultiRocketRegressor, "rocket": RocketRegressor,
+            "rdst": RDSTRegressor}
 
 
 def _peer(name: str, seed: int, n_jobs: int | None = 1, task: str = "classification"):

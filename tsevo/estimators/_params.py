@@ -133,7 +133,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("peers", "multirockethydra,quant", [str], "str", """
        Comma-separated aeon estimators set beside the EA-DC ensemble (the
        classifiers or regressors of that name): "multirockethydra", "quant",
-       "minirocket" or "rocket", and for regression also "multirocket".""",
+       "minirocket", "rocket" or "rdst" (random dilated shapelets), and for
+       regression also "multirocket".""",
        "estimator", kinds=("hybrid",)),
     HP("weight_exponent", 4.0, [_real(0)], "float", """
        Each member's weight is its score estimated by cross-validation inside
