@@ -82,6 +82,8 @@ def test_hybrid_passes_n_jobs_to_the_peers_that_take_it():
     assert _peer("minirocket", 0, n_jobs=2).n_jobs == 2
     assert _peer("multirockethydra", 0, n_jobs=-1).n_jobs == -1
     assert not hasattr(_peer("quant", 0, n_jobs=2), "n_jobs")  # QUANT takes none
+    assert _peer("rdst", 0, n_jobs=2).n_jobs == 2
+    assert type(_peer("rdst", 0, task="regression")).__name__ == "RDSTRegressor"
 
 
 def test_hybrid_weights_components_by_out_of_fold_accuracy(basic_motions):
