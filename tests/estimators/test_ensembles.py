@@ -104,7 +104,11 @@ def test_hybrid_handles_unequal_and_short_series(japanese_vowels):
     X, y, X_test, y_test = japanese_vowels
     idx = np.arange(0, len(y), 3)
     train = [X[i][:, :8] for i in idx]  # 8 steps: shorter than MultiRocketHydra's minimum
-    hybrid = EADCHybridClassifier(**FAST, n_estimators=2, random_state=0).fit(train, y[idx])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hybrid = EADCHybridClassifier(**FAST, n_estimators=2, random_state=0).fit(train, y[idx])
+    assert set(hybrid.weights_) == {"eadc", "multirockethydra", "quant", "rdst"}  # the default peers
+    assert not [w for w in caught if "converted to zeros" in str(w.message)]  # RDST's note on the padding
     assert hybrid.n_timepoints_ == 10
     with pytest.warns(UserWarning, match="first 10"):
         assert hybrid.predict(X_test[:20]).shape == (20,)

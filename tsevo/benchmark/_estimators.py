@@ -75,7 +75,7 @@ def eadc_hybrid_regressor(seed: int):
 
 @register("eadc-hybrid")
 def eadc_hybrid(seed: int):
-    """Five EA-DC networks beside MultiRocketHydra and QUANT, weighted by accuracy inside TRAIN."""
+    """Five EA-DC networks beside MultiRocketHydra, QUANT and RDST, weighted by accuracy inside TRAIN."""
     from tsevo import EADCHybridClassifier
 
     return EADCHybridClassifier(random_state=seed)
@@ -86,6 +86,14 @@ def quant(seed: int):
     from aeon.classification.interval_based import QUANTClassifier
 
     return QUANTClassifier(random_state=seed)
+
+
+@register("rdst")
+def rdst(seed: int):
+    """aeon's random dilated shapelet transform with a ridge classifier."""
+    from aeon.classification.shapelet_based import RDSTClassifier
+
+    return RDSTClassifier(random_state=seed)
 
 
 @register("minirocket")
@@ -173,6 +181,13 @@ def quant_regressor(seed: int):
     from aeon.regression.interval_based import QUANTRegressor
 
     return QUANTRegressor(random_state=seed)
+
+
+@register("rdst", task="regression")
+def rdst_regressor(seed: int):
+    from aeon.regression.shapelet_based import RDSTRegressor
+
+    return RDSTRegressor(random_state=seed)
 
 
 @register("ridge", task="regression")

@@ -1,9 +1,10 @@
 """``EADCHybridClassifier`` and ``EADCHybridRegressor``: EA-DC networks beside the
-Rocket family and QUANT, weighted by how well each predicts inside the training
-data (CAWPE, as HIVE-COTE 2 does)."""
+Rocket family, QUANT and (for classification) RDST, weighted by how well each
+predicts inside the training data (CAWPE, as HIVE-COTE 2 does)."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import warnings
 
@@ -84,6 +85,16 @@ class _PerTarget:
 
     def predict(self, X: np.ndarray) -> np.ndarray:  # (n_cases, n_targets)
         return np.column_stack([estimator.predict(X) for estimator in self.estimators_])
+
+
+@contextlib.contextmanager
+def _quiet_peer_notes():
+    """Silence aeon's RDST note that it set distances without a value to 0: constant stretches (flat
+    series, the peers' zero padding) give its normalised shapelet distances none, on every call."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Some invalid values .* were converted to zeros",
+                                category=UserWarning)
+        yield
 
 
 def _take(X, idx):
@@ -176,12 +187,13 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
 
     def _fit_peer(self, name, seed, padded, targets, folds):
         oof = None
-        for train, held_out in folds:
-            peer = self._new_peer(name, seed).fit(padded[train], targets[train])
-            predicted = self._peer_output(peer, padded[held_out])
-            oof = np.zeros((len(targets), predicted.shape[1])) if oof is None else oof
-            oof[held_out] = predicted
-        return self._new_peer(name, seed).fit(padded, targets), oof
+        with _quiet_peer_notes():
+            for train, held_out in folds:
+                peer = self._new_peer(name, seed).fit(padded[train], targets[train])
+                predicted = self._peer_output(peer, padded[held_out])
+                oof = np.zeros((len(targets), predicted.shape[1])) if oof is None else oof
+                oof[held_out] = predicted
+            return self._new_peer(name, seed).fit(padded, targets), oof
 
     def _new_peer(self, name: str, seed: int):
         return _peer(name, seed, self.n_jobs, self._task)
@@ -203,7 +215,8 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         if peers:
             padded = self._padded_for_peers(panel)
             for name in peers:
-                combined += weights[name] * self._peer_output(self.estimators_[name], padded)
+                with _quiet_peer_notes():
+                    combined += weights[name] * self._peer_output(self.estimators_[name], padded)
         return combined
 
     def _padded_for_peers(self, panel: Panel) -> np.ndarray:
@@ -244,10 +257,10 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
     The training set is cut into up to five stratified folds. Member ``i`` of
     the EA-DC ensemble is trained without fold ``i mod k``, which gives an
     out-of-fold prediction for every training case at no extra cost; each
-    peer (MultiRocketHydra and QUANT by default) is cross-validated on the same
-    folds, then refitted on all of the data. Each component's weight is its
-    out-of-fold accuracy raised to ``weight_exponent`` (CAWPE, Large et al.
-    2019, the rule of HIVE-COTE 2), and ``predict_proba`` is the weighted mean
+    peer (MultiRocketHydra, QUANT and RDST by default) is cross-validated on
+    the same folds, then refitted on all of the data. Each component's weight
+    is its out-of-fold accuracy raised to ``weight_exponent`` (CAWPE, Large et
+    al. 2019, the rule of HIVE-COTE 2), and ``predict_proba`` is the weighted mean
     of the components' probabilities. Where EA-DC estimates weaker than a
     peer, it counts for less, and the reverse.
 
