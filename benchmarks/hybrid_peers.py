@@ -48,9 +48,8 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
     import torch
 
     from tsevo import EADCHybridClassifier
-    from tsevo.data.validation import fill_missing, pad_to_length, panel_to_series, to_panel
+    from tsevo.data.validation import panel_to_series, to_panel
     from tsevo.estimators._ensemble import member_seeds
-    from tsevo.estimators._peers import min_length
 
     torch.set_num_threads(1)
     path = cache / f"{name}.npz"
@@ -66,15 +65,8 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
             continue
         if component == "eadc":
             _, stored[component] = hybrid._fit_networks(panel_to_series(panel), labels, folds)
-            continue
-        padded = pad_to_length(fill_missing(panel), max(panel.max_length, min_length(component)))
-        oof = np.zeros((len(labels), len(hybrid.classes_)))
-        for train, held_out in folds:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # RDST's note that it set NaN distances to 0
-                peer = hybrid._new_peer(component, fold_seed).fit(padded[train], labels[train])
-                oof[held_out] = hybrid._peer_output(peer, padded[held_out])
-        stored[component] = oof
+        else:
+            stored[component] = _peer_out_of_fold(hybrid, component, fold_seed, panel, labels, folds)
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(path, **stored)
     fold_of = np.zeros(len(labels), dtype=int)
@@ -82,6 +74,20 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
         fold_of[held_out] = i
     encoded = np.searchsorted(hybrid.classes_, labels)
     return {"proba": {c: stored[c] for c in components}, "labels": encoded, "fold_of": fold_of}
+
+
+def _peer_out_of_fold(hybrid, component: str, seed: int, panel, labels: np.ndarray, folds) -> np.ndarray:
+    from tsevo.data.validation import fill_missing, pad_to_length
+    from tsevo.estimators._peers import min_length
+
+    padded = pad_to_length(fill_missing(panel), max(panel.max_length, min_length(component)))
+    oof = np.zeros((len(labels), len(hybrid.classes_)))
+    for train, held_out in folds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # RDST's note that it set NaN distances to 0
+            peer = hybrid._new_peer(component, seed).fit(padded[train], labels[train])
+            oof[held_out] = hybrid._peer_output(peer, padded[held_out])
+    return oof
 
 
 def combined_accuracy(proba: dict[str, np.ndarray], labels: np.ndarray, fold_of: np.ndarray,
