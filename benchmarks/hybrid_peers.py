@@ -15,7 +15,7 @@ fold's. No component is refitted on all of TRAIN, and TEST is never read.
         --sets multirockethydra,quant multirockethydra,quant,rdst \
         --output benchmarks/results/defaults/hybrid_peers.csv --n-jobs 2
 
-Out-of-fold probabilities are cached beside the CSV (``NAME.npz`` in a
+Out-of-fold probabilities are cached beside the CSV (``NAME-SEED.npz`` in a
 folder of the CSV's name), so a rerun with more sets or problems fits only
 what is missing.
 """
@@ -51,7 +51,7 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
     from tsevo.estimators._ensemble import member_seeds
 
     torch.set_num_threads(1)
-    path = cache / f"{name}.npz"
+    path = cache / f"{name}-{seed}.npz"  # the folds and the peers' seeds follow the seed
     stored = dict(np.load(path, allow_pickle=False)) if path.exists() else {}
     X, y = _load(name, data_dir)
     hybrid = EADCHybridClassifier(peers="", random_state=seed)
