@@ -214,8 +214,8 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         peers = [name for name in self.estimators_ if name != "eadc"]
         if peers:
             padded = self._padded_for_peers(panel)
-            for name in peers:
-                with _quiet_peer_notes():
+            with _quiet_peer_notes():
+                for name in peers:
                     combined += weights[name] * self._peer_output(self.estimators_[name], padded)
         return combined
 
