@@ -78,16 +78,10 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
 def _peer_out_of_fold(hybrid, component: str, seed: int, panel, labels: np.ndarray, folds) -> np.ndarray:
     """The hybrid's cross-validation of a peer, without its refit on all the cases."""
     from tsevo.data.validation import fill_missing, pad_to_length
-    from tsevo.estimators._hybrid import _quiet_peer_notes
     from tsevo.estimators._peers import min_length
 
     padded = pad_to_length(fill_missing(panel), max(panel.max_length, min_length(component)))
-    oof = np.zeros((len(labels), len(hybrid.classes_)))
-    with _quiet_peer_notes():
-        for train, held_out in folds:
-            peer = hybrid._new_peer(component, seed).fit(padded[train], labels[train])
-            oof[held_out] = hybrid._peer_output(peer, padded[held_out])
-    return oof
+    return hybrid._peer_out_of_fold(component, seed, padded, labels, folds)
 
 
 def combined_accuracy(proba: dict[str, np.ndarray], labels: np.ndarray, fold_of: np.ndarray,

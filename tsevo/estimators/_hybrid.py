@@ -186,6 +186,12 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         return members, total / counts[:, None]
 
     def _fit_peer(self, name, seed, padded, targets, folds):
+        oof = self._peer_out_of_fold(name, seed, padded, targets, folds)
+        with _quiet_peer_notes():
+            return self._new_peer(name, seed).fit(padded, targets), oof
+
+    def _peer_out_of_fold(self, name, seed, padded, targets, folds) -> np.ndarray:
+        """The peer's outputs for each fold from a peer fitted on the other folds."""
         oof = None
         with _quiet_peer_notes():
             for train, held_out in folds:
@@ -193,7 +199,7 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
                 predicted = self._peer_output(peer, padded[held_out])
                 oof = np.zeros((len(targets), predicted.shape[1])) if oof is None else oof
                 oof[held_out] = predicted
-            return self._new_peer(name, seed).fit(padded, targets), oof
+        return oof
 
     def _new_peer(self, name: str, seed: int):
         return _peer(name, seed, self.n_jobs, self._task)
