@@ -9,6 +9,10 @@ the hybrid trains them, each without one fold. Each set of components in
 to ``weight_exponent``, CAWPE) by leaving one fold out: the weights come from
 the other folds' out-of-fold predictions and are applied to the held-out
 fold's. No component is refitted on all of TRAIN, and TEST is never read.
+A ridge-based peer (the Rocket family, RDST) is kept as its ridge's scores:
+in a set, ``NAME`` stands for aeon's probabilities of 0 or 1 and
+``NAME:soft`` for the calibrated probabilities of ``calibrate_peers=True``,
+whose temperature is fitted, like the weights, on the other folds only.
 
     python benchmarks/hybrid_peers.py --data-dir DEV --datasets Beef,Wine \
         --components multirockethydra,quant,rdst \
@@ -60,51 +64,82 @@ def out_of_fold(name: str, data_dir: str, components: list[str], seed: int, cach
     folds = hybrid._folds(labels, fold_seed)
     panel = to_panel(X)
     for component in components:
-        if component in stored:
+        if component in stored or _scores_key(component) in stored:
             continue
         if component == "eadc":
             _, stored[component] = hybrid._fit_networks(panel_to_series(panel), labels, folds)
         else:
-            stored[component] = _peer_out_of_fold(hybrid, component, fold_seed, panel, labels, folds)
+            output, is_scores = _peer_out_of_fold(hybrid, component, fold_seed, panel, labels, folds)
+            stored[_scores_key(component) if is_scores else component] = output
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(path, **stored)
     fold_of = np.zeros(len(labels), dtype=int)
     for i, (_, held_out) in enumerate(folds):
         fold_of[held_out] = i
     encoded = np.searchsorted(hybrid.classes_, labels)
-    return {"proba": {c: stored[c] for c in components}, "labels": encoded, "fold_of": fold_of}
+    outputs = {c: stored[c] for c in components if c in stored}
+    scores = {c: stored[_scores_key(c)] for c in components if _scores_key(c) in stored}
+    return {"outputs": outputs, "scores": scores, "labels": encoded, "fold_of": fold_of}
 
 
-def _peer_out_of_fold(hybrid, component: str, seed: int, panel, labels: np.ndarray, folds) -> np.ndarray:
-    """The hybrid's cross-validation of a peer, without its refit on all the cases."""
+def _scores_key(component: str) -> str:
+    return component + ":scores"  # a ridge peer's out-of-fold scores, from which both kinds of probability come
+
+
+def _peer_out_of_fold(hybrid, component: str, seed: int, panel, labels: np.ndarray, folds) -> tuple[np.ndarray, bool]:
+    """The hybrid's cross-validation of a peer, without its refit on all the cases: its
+    probabilities, or a ridge peer's scores (and whether they are scores)."""
     from tsevo.data.validation import fill_missing, pad_to_length
-    from tsevo.estimators._peers import min_length
+    from tsevo.estimators._peers import RIDGE_PEERS, min_length
 
     padded = pad_to_length(fill_missing(panel), max(panel.max_length, min_length(component)))
-    return hybrid._peer_out_of_fold(component, seed, padded, labels, folds)
+    hybrid.calibrate_peers = True  # a ridge peer's outputs are then its scores
+    return hybrid._peer_out_of_fold(component, seed, padded, labels, folds), component in RIDGE_PEERS
 
 
-def combined_accuracy(proba: dict[str, np.ndarray], labels: np.ndarray, fold_of: np.ndarray,
-                      exponent: float = WEIGHT_EXPONENT) -> float:
-    """Accuracy of the CAWPE mix when each fold's weights come from the other folds only."""
+def combined_accuracy(outputs: dict[str, np.ndarray], labels: np.ndarray, fold_of: np.ndarray,
+                      exponent: float = WEIGHT_EXPONENT, tempered: tuple[str, ...] = ()) -> float:
+    """Accuracy of the CAWPE mix when each fold's weights come from the other folds only.
+
+    ``outputs`` are probabilities, except those named in ``tempered``: ridge scores, turned into
+    probabilities with the temperature fitted on the other folds' scores, as the hybrid does.
+    """
+    from tsevo.estimators._calibration import fit_temperature, softmax
+
     correct = np.zeros(len(labels), dtype=bool)
     for fold in np.unique(fold_of):
         held_out, rest = fold_of == fold, fold_of != fold
-        weights = {c: np.mean(p[rest].argmax(1) == labels[rest]) ** exponent for c, p in proba.items()}
+        weights = {c: np.mean(p[rest].argmax(1) == labels[rest]) ** exponent for c, p in outputs.items()}
         total = sum(weights.values())
-        mix = sum((w / total if total > 0 else 1 / len(weights)) * proba[c][held_out] for c, w in weights.items())
+        mix = 0.0
+        for c, w in weights.items():
+            held = outputs[c][held_out]
+            if c in tempered:
+                held = softmax(held, fit_temperature(outputs[c][rest], labels[rest]))
+            mix = mix + (w / total if total > 0 else 1 / len(weights)) * held
         correct[held_out] = mix.argmax(1) == labels[held_out]
     return float(correct.mean())
 
 
+def _votes(scores: np.ndarray) -> np.ndarray:
+    """aeon's probabilities of a ridge peer: 1 for the class of the highest score."""
+    return np.eye(scores.shape[1])[scores.argmax(1)]
+
+
 def validate(name: str, data_dir: str, components: list[str], sets: list[str], seed: int, cache: Path) -> list[dict]:
+    """Rows of accuracy: each component alone, then each set; a ridge peer written ``NAME:soft``
+    in a set takes calibrated probabilities, plain ``NAME`` aeon's 0/1 votes."""
     found = out_of_fold(name, data_dir, components, seed, cache)
-    proba, labels, fold_of = found["proba"], found["labels"], found["fold_of"]
-    rows = [{"dataset": name, "components": c, "accuracy": float(np.mean(p.argmax(1) == labels))}
-            for c, p in proba.items()]
+    labels, fold_of = found["labels"], found["fold_of"]
+    outputs = dict(found["outputs"]) | {c: _votes(s) for c, s in found["scores"].items()}
+    outputs |= {c + ":soft": s for c, s in found["scores"].items()}
+    rows = [{"dataset": name, "components": c, "accuracy": float(np.mean(outputs[c].argmax(1) == labels))}
+            for c in components]
     for chosen in sets:
-        subset = {c: proba[c] for c in chosen.split(",")}
-        rows.append({"dataset": name, "components": chosen, "accuracy": combined_accuracy(subset, labels, fold_of)})
+        subset = {c: outputs[c] for c in chosen.split(",")}
+        tempered = tuple(c for c in subset if c.endswith(":soft"))
+        rows.append({"dataset": name, "components": chosen,
+                     "accuracy": combined_accuracy(subset, labels, fold_of, tempered=tempered)})
     return rows
 
 

@@ -25,11 +25,12 @@ from tsevo.data.validation import (
     to_panel,
 )
 from tsevo.estimators._base import fit_together
+from tsevo.estimators._calibration import TemperedPeer, fit_temperature, softmax
 from tsevo.estimators._classifier import EADCTransformerClassifier
 from tsevo.estimators._ensemble import member_params, member_seeds, trains_together
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
-from tsevo.estimators._peers import min_length
+from tsevo.estimators._peers import has_ridge_scores, min_length, ridge_scores
 from tsevo.estimators._regressor import EADCTransformerRegressor
 from tsevo.estimators._workers import fit_members
 
@@ -285,6 +286,9 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
         Out-of-fold class probabilities of each component, ``(n_cases, n_classes)``.
     weights_ : dict
         Weight of each component in ``predict_proba``.
+    temperatures_ : dict
+        The temperature of each ridge-based peer's probabilities (empty
+        with ``calibrate_peers=False``).
     classes_ : ndarray of shape (n_classes,)
     n_channels_ : int
     n_timepoints_ : int
@@ -326,7 +330,21 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
     def _network_output(self, member, X):
         return _align(member.predict_proba(X), member.classes_, self.classes_)
 
+    def _fit_peer(self, name, seed, padded, labels, folds):
+        peer, oof = super()._fit_peer(name, seed, padded, labels, folds)
+        if self.calibrate_peers and has_ridge_scores(peer):  # oof holds the ridge's scores
+            temperature = fit_temperature(oof, np.searchsorted(self.classes_, labels))
+            self.temperatures_[name] = temperature
+            return TemperedPeer(peer, temperature), softmax(oof, temperature)
+        return peer, oof
+
+    def _fit(self, X, y):
+        self.temperatures_ = {}
+        return super()._fit(X, y)
+
     def _peer_output(self, peer, X):
+        if self.calibrate_peers and has_ridge_scores(peer):  # scores to calibrate; -inf for a class the fold lacked
+            return _align(ridge_scores(peer, X), peer.classes_, self.classes_, fill=-np.inf)
         return _align(peer.predict_proba(X), peer.classes_, self.classes_)
 
     def _score_out_of_fold(self, proba, labels):
@@ -425,9 +443,9 @@ class EADCHybridRegressor(MultiOutputTagsMixin, RegressorMixin, HybridBase):
         return combined[:, 0] if self.target_ndim_ == 1 else combined
 
 
-def _align(proba: np.ndarray, own: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def _align(proba: np.ndarray, own: np.ndarray, classes: np.ndarray, fill: float = 0.0) -> np.ndarray:
     """Columns of ``proba`` (in ``own`` class order) placed in ``classes`` order;
-    a class a fold never saw gets probability 0."""
-    out = np.zeros((len(proba), len(classes)))
+    a class a fold never saw gets ``fill`` (probability 0)."""
+    out = np.full((len(proba), len(classes)), fill)
     out[:, np.searchsorted(classes, own)] = proba
     return out

@@ -140,6 +140,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        the 34 development problems (14 wins, 6 losses;
        ``benchmarks/results/defaults/hybrid_peers.md``).""",
               "estimator", kinds=("hybrid",)),
+    HP("calibrate_peers", True, ["boolean"], "bool", """
+       Give the ridge-based peers (the Rocket family, RDST) probabilities from
+       their ridge's scores, ``softmax(scores / T)`` with the temperature T of
+       least log loss on their out-of-fold scores (``temperatures_``), in place
+       of aeon's 0 or 1: a confident soft member can then outweigh an unsure
+       vote. Which class a peer ranks first does not change, nor do the
+       weights.""", "estimator", tasks=("classification",), kinds=("hybrid",)),
     HP("weight_exponent", 4.0, [_real(0)], "float", """
        Each member's weight is its score estimated by cross-validation inside
        the training data (accuracy, or R² for regression, where a negative R²
