@@ -27,3 +27,15 @@ def test_a_component_right_everywhere_dominates_the_mix():
     assert hybrid_peers.combined_accuracy(proba, LABELS, FOLD_OF) == 1.0
     # with exponent 0 both weigh the same, and the confident wrong one wins
     assert hybrid_peers.combined_accuracy(proba, LABELS, FOLD_OF, exponent=0) == pytest.approx(0.0)
+
+
+def test_tempered_scores_let_a_sure_component_overrule_an_unsure_vote():
+    labels = np.array([0, 1, 0, 1, 0, 1, 0, 1])
+    fold_of = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    # the ridge is right on half of each fold, by a hair; the soft component is right everywhere
+    margin = np.where(np.arange(8) % 4 < 2, 1, -1) * 0.01
+    scores = np.column_stack([-margin, margin]) * np.where(labels == 1, 1, -1)[:, None]
+    outputs = {"ridge": scores, "soft": np.eye(2)[labels] * 0.2 + 0.4}
+    votes = dict(outputs, ridge=hybrid_peers._votes(scores))
+    assert hybrid_peers.combined_accuracy(votes, labels, fold_of, exponent=0) == 0.5
+    assert hybrid_peers.combined_accuracy(outputs, labels, fold_of, exponent=0, tempered=("ridge",)) == 1.0
