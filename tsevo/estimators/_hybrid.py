@@ -269,7 +269,10 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
     is its out-of-fold accuracy raised to ``weight_exponent`` (CAWPE, Large et
     al. 2019, the rule of HIVE-COTE 2), and ``predict_proba`` is the weighted mean
     of the components' probabilities. Where EA-DC estimates weaker than a
-    peer, it counts for less, and the reverse.
+    peer, it counts for less, and the reverse. The ridge-based peers
+    (MultiRocketHydra, RDST) vote 0 or 1 in aeon; with ``calibrate_peers``
+    their probabilities come from their ridge's scores, tempered to fit their
+    out-of-fold scores, so that a peer unsure of a case counts for less there.
 
     Peers need equal lengths: their series are zero-padded at the end to the
     longest training series (and to their minimum length).
@@ -279,7 +282,8 @@ class EADCHybridClassifier(LabelsFromProbaMixin, ClassifierMixin, HybridBase):
     ----------
     estimators_ : dict
         ``"eadc"``: the list of fitted networks; each peer's name: the peer
-        refitted on all the training data.
+        refitted on all the training data (a ridge-based one wrapped in its
+        calibration with ``calibrate_peers``).
     train_accuracy_ : dict
         Out-of-fold accuracy of each component on the training data.
     train_predictions_ : dict
