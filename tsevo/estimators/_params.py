@@ -148,7 +148,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        vote. Which class a peer ranks first does not change, nor do the
        weights. Inside TRAIN it raised the mix of the default peers by 0.007
        out of fold on the 34 development problems (13 wins, 5 losses;
-       ``benchmarks/results/defaults/calibrated_peers.md``).""", "estimator", tasks=("classification",), kinds=("hybrid",)),
+       ``benchmarks/results/defaults/calibrated_peers.md``).""",
+       "estimator", tasks=("classification",), kinds=("hybrid",)),
     HP("weight_exponent", 4.0, [_real(0)], "float", """
        Each member's weight is its score estimated by cross-validation inside
        the training data (accuracy, or R² for regression, where a negative R²
