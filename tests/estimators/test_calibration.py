@@ -14,7 +14,7 @@ from tsevo.estimators._peers import RIDGE_PEERS, has_ridge_scores, ridge_scores
 
 # each peer made small enough for a test; the structure ridge_scores reads is the same
 SMALL = {"minirocket": {"n_kernels": 84}, "rocket": {"n_kernels": 100}, "multirockethydra": {"n_kernels": 2},
-         "rdst": {"max_shapelets": 50}}
+         "rdst": {"max_shapelets": 50}, "weasel": {}}
 
 
 @pytest.mark.parametrize("name", RIDGE_PEERS)
@@ -26,6 +26,11 @@ def test_ridge_scores_rank_first_the_class_each_peer_votes_for(name, problem, re
     scores = ridge_scores(peer, X_test[:30])
     assert scores.shape == (30, len(peer.classes_))
     np.testing.assert_array_equal(peer.classes_[scores.argmax(1)], peer.predict(X_test[:30]))
+    votes = peer.predict_proba(X_test[:30])  # aeon's 0/1, which the hybrid calibrates
+    assert set(np.unique(votes)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(peer.classes_[votes.argmax(1)], peer.predict(X_test[:30]))
+    if name == "weasel":  # WEASEL 2.0 on one channel, MUSE on several
+        assert type(peer.estimator_).__name__ == ("WEASEL_V2" if X.shape[1] == 1 else "MUSE")
 
 
 def test_peers_without_a_ridge_have_no_scores(gunpoint):

@@ -96,6 +96,14 @@ def rdst(seed: int):
     return RDSTClassifier(random_state=seed)
 
 
+@register("weasel")
+def weasel(seed: int):
+    """aeon's WEASEL 2.0 on one channel, MUSE on several (the hybrid's dictionary peer)."""
+    from tsevo.estimators._weasel import WeaselClassifier
+
+    return WeaselClassifier(random_state=seed)
+
+
 @register("minirocket")
 def minirocket(seed: int):
     from aeon.classification.convolution_based import MiniRocketClassifier

@@ -48,8 +48,11 @@ def _peer_classes(task: str) -> dict[str, type]:
         from aeon.classification.interval_based import QUANTClassifier
         from aeon.classification.shapelet_based import RDSTClassifier
 
+        from tsevo.estimators._weasel import WeaselClassifier
+
         return {"multirockethydra": MultiRocketHydraClassifier, "quant": QUANTClassifier,
-                "minirocket": MiniRocketClassifier, "rocket": RocketClassifier, "rdst": RDSTClassifier}
+                "minirocket": MiniRocketClassifier, "rocket": RocketClassifier, "rdst": RDSTClassifier,
+                "weasel": WeaselClassifier}
     from aeon.regression.convolution_based import (
         MiniRocketRegressor,
         MultiRocketHydraRegressor,

@@ -3,6 +3,8 @@ shortest series each accepts (measured with aeon 1.6; shorter ones fail inside
 aeon; the hybrid and the benchmark harness both pad to these lengths), and
 where the ridge-based classifiers keep their ridge's scores."""
 
+from __future__ import annotations
+
 import numpy as np
 
 MIN_LENGTH = {
@@ -11,10 +13,11 @@ MIN_LENGTH = {
     "multirocket": 10,
     "quant": 4,
     "drcif": 4,
+    "weasel": 10,  # MUSE, on several channels (WEASEL 2.0 takes 4)
 }
 
 # peers whose aeon classifier ends in a ridge classifier, with probabilities of 0 or 1
-RIDGE_PEERS = ("minirocket", "rocket", "multirockethydra", "rdst")
+RIDGE_PEERS = ("minirocket", "rocket", "multirockethydra", "rdst", "weasel")
 
 
 def min_length(name: str) -> int:
@@ -60,6 +63,12 @@ def _ridge_parts(peer):
             return np.concatenate((hydra, multirocket), axis=1)
 
         return peer.classifier, features
+    if name == "WeaselClassifier" and hasattr(peer, "estimator_"):
+        return _ridge_parts(peer.estimator_)
+    if name == "WEASEL_V2" and _is_ridge(getattr(peer, "clf", None)):
+        return peer.clf, peer.transform.transform
+    if name == "MUSE" and _is_ridge(getattr(peer, "clf", None)):
+        return peer.clf, peer._transform_words  # what aeon's MUSE._predict hands its ridge
     return None
 
 
@@ -81,3 +90,4 @@ def _last_step_ridge(estimator, transform):
 
 def _is_ridge(estimator) -> bool:
     return type(estimator).__name__ in ("RidgeClassifierCV", "RidgeClassifier")
+
