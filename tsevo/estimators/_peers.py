@@ -3,8 +3,6 @@ shortest series each accepts (measured with aeon 1.6; shorter ones fail inside
 aeon; the hybrid and the benchmark harness both pad to these lengths), and
 where the ridge-based classifiers keep their ridge's scores."""
 
-from __future__ import annotations
-
 import numpy as np
 
 MIN_LENGTH = {
@@ -90,4 +88,3 @@ def _last_step_ridge(estimator, transform):
 
 def _is_ridge(estimator) -> bool:
     return type(estimator).__name__ in ("RidgeClassifierCV", "RidgeClassifier")
-
