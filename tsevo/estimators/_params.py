@@ -146,7 +146,7 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        losses; ``dictionary_peer.md``).""",
               "estimator", kinds=("hybrid",)),
     HP("calibrate_peers", True, ["boolean"], "bool", """
-       Give the ridge-based peers (the Rocket family, RDST) probabilities from
+       Give the ridge-based peers (the Rocket family, RDST, WEASEL) probabilities from
        their ridge's scores, ``softmax(scores / T)`` with the temperature T of
        least log loss on their out-of-fold scores (``temperatures_``), in place
        of aeon's 0 or 1: a confident soft member can then outweigh an unsure
