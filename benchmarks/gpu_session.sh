@@ -18,6 +18,7 @@
 #   GPU_SPEED=LENGTHS first time training steps of one network at these lengths (benchmarks/gpu_speed.py)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
 #   COMPILE_SPEED=1  first time one network with compile=True against without (benchmarks/compile_speed.py)
+#                    on COMPILE_DATASETS (default ECG200,Beef) for at most COMPILE_SECONDS (default 240)
 #   COMPILE_MEMBERS=1 the same for five networks trained together (member_training="batched")
 #   BATCH_SPEED=1    first time batch_size="auto" against 16 on pooled sets of 4,096 cases (benchmarks/batch_speed.py)
 #   CUDA_TESTS=1     run tests/test_cuda.py in the background
@@ -50,8 +51,8 @@ if [ "${SPEED:-0}" = 1 ]; then
         --datasets ECG200,NATOPS,FiftyWords --max-epochs 10 --output "$OUT/ensemble_speed" 2>&1 | tail -3
 fi
 if [ "${COMPILE_SPEED:-0}" = 1 ]; then
-    timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all \
-        --datasets ECG200,Beef --max-epochs 20 --output "$OUT/compile_speed" 2>&1 | tail -4
+    timeout "${COMPILE_SECONDS:-240}" python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all \
+        --datasets "${COMPILE_DATASETS:-ECG200,Beef}" --max-epochs 20 --output "$OUT/compile_speed" 2>&1 | tail -4
 fi
 if [ "${COMPILE_MEMBERS:-0}" = 1 ]; then
     timeout 240 python3 benchmarks/compile_speed.py --device cuda --data-dir /tmp/data/all --n-estimators 5 \
