@@ -14,6 +14,7 @@
 #   DEV_ESTIMATORS   estimators of the development benchmark (default "eadc"; "" skips it)
 #   DEV_JOBS         cells at once (default 12)
 #   DEV_DATASETS     comma-separated problems of the development benchmark (default: the 34, largest first)
+#   DEV_RESAMPLES    resamples of the development benchmark, 0 the official split (default 1)
 #   TSER_ESTIMATORS  regression estimators run on the five TSER problems beside it (default none)
 #   GPU_SPEED=LENGTHS first time training steps of one network at these lengths (benchmarks/gpu_speed.py)
 #   SPEED=1          first time an ensemble of 5 against one network, alone on the GPU
@@ -86,7 +87,7 @@ if [ -n "${TSER_ESTIMATORS:-}" ]; then
 fi
 if [ -n "$DEV_ESTIMATORS" ]; then
     timeout $left python3 -m tsevo.cli benchmark --data-dir /tmp/data/all --datasets "${DEV_DATASETS:-$DATASETS}" \
-        --estimators "$DEV_ESTIMATORS" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
+        --estimators "$DEV_ESTIMATORS" --resamples "${DEV_RESAMPLES:-1}" --output "$OUT/dev" --n-jobs "${DEV_JOBS:-12}" > /tmp/bench_dev.log 2>&1
     echo "development benchmark ($DEV_ESTIMATORS): rc $? after $((SECONDS - bench_start)) s wall" \
         | tee -a "$OUT/dev_wall.txt"
 fi

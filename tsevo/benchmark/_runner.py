@@ -298,8 +298,9 @@ def run_benchmark(
     out.mkdir(parents=True, exist_ok=True)
     results_csv = out / "results.csv"
     done = finished_cells(results_csv)
+    # resample by resample: a run stopped early leaves whole resamples behind it, not a few problems with all
     cells = [
-        Cell(d, e, r) for d in datasets for r in range(resamples) for e in estimators
+        Cell(d, e, r) for r in range(resamples) for d in datasets for e in estimators
         if (d, e, r) not in done
     ]
     bar = tqdm(total=len(cells), disable=not progress, desc="cells", unit="cell")
