@@ -28,6 +28,7 @@ def test_rows_resume_and_failures(tmp_path, shared_uea, cheap_estimators):
                             data_dir=str(shared_uea), progress=False)
     assert list(results.columns) == COLUMNS
     assert len(results) == 2 * 3 * 2
+    assert results["resample"].is_monotonic_increasing  # resample by resample: a stopped run leaves whole ones
     ok = results[results["error"] == ""]
     assert len(ok) == 8 and ok["accuracy"].between(0, 1).all()
     assert (ok["fit_seconds"] > 0).all() and (ok["peak_memory_mb"] > 0).all()
