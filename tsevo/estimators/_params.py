@@ -207,7 +207,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "training"),
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
-       cosine decay (for a batch of 16 cases with ``batch_size="auto"``).""", "training"),
+       cosine decay (for a batch of 16 cases with ``batch_size="auto"``).
+       Half of it validated lower inside TRAIN on two splits
+       (``benchmarks/results/defaults/lr.md``).""", "training"),
     # ---------------------------------------------------------------- network
     HP("d_model", 64, [_int(2)], "int", "Width of the sequence representation.", "network"),
     HP("n_blocks", 4, [_int(1)], "int", "EA-DC blocks; block ``i`` has dilation ``2**i``.", "network"),
