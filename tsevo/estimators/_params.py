@@ -208,8 +208,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
     HP("lr", 1e-3, [_real(0, closed="neither")], "float", """
        Peak learning rate, reached after a linear warm-up and followed by a
        cosine decay (for a batch of 16 cases with ``batch_size="auto"``).
-       Half of it validated lower inside TRAIN on two splits
-       (``benchmarks/results/defaults/lr.md``).""", "training"),
+       For classification, half of it validated lower inside TRAIN on two
+       splits (``benchmarks/results/defaults/lr.md``).""", "training"),
     # ---------------------------------------------------------------- network
     HP("d_model", 64, [_int(2)], "int", "Width of the sequence representation.", "network"),
     HP("n_blocks", 4, [_int(1)], "int", "EA-DC blocks; block ``i`` has dilation ``2**i``.", "network"),
@@ -381,8 +381,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        fits on a GPU.""", "training"),
     # ---------------------------------------------------------------- optimisation
     HP("weight_decay", 1e-2, [_real(0)], "float", """
-       Decoupled weight decay on weight matrices. Ten times it left 30 of 32
-       validation scores inside TRAIN unchanged
+       Decoupled weight decay on weight matrices. For classification, ten
+       times it left 30 of 32 validation scores inside TRAIN unchanged
        (``benchmarks/results/defaults/weight_decay.md``).""", "training"),
     HP("optimizer", "adamw", [StrOptions(set(OPTIMIZERS))], '{"adamw", "radam", "adam"}', """
        Optimiser; the reference uses RAdam.""", "training"),
