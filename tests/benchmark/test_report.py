@@ -131,3 +131,18 @@ def test_benchmark_refuses_pairs_outside_its_estimators_before_any_work(tmp_path
                                        "--pairs", "eadc:minirocket", "-o", str(tmp_path / "out")])
     assert result.exit_code != 0 and "not among the estimators" in result.output
     assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_published_figures_are_ranked_beside_ours_with_their_precision(tmp_path):
+    # 152 of 175 correct is 0.868571...; a paper prints it 0.8686, and that is a tie, not a loss
+    rows = [("A", "eadc", 152 / 175, 1.0), ("B", "eadc", 0.90, 1.0), ("C", "eadc", 0.50, 1.0)]
+    runs = _results(tmp_path / "runs", rows)
+    published = tmp_path / "published.csv"
+    published.write_text("dataset,estimator,accuracy,source\nA,HC2,0.8686,paper\nB,HC2,0.80,paper\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(runs), "--published", str(published), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = (out / "results.md").read_text()
+    assert "ranked together on the 2 problems where every one has a score" in report  # C has no figure
+    assert "| eadc | 1.25 | 0.884 |" in report and "| HC2 (published) | 1.75 | 0.834 |" in report
+    assert "| eadc | 1 / 1 / 0 |" in report

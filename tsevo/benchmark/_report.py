@@ -318,6 +318,8 @@ def write_report(
     lines += _markdown(shown, measured, higher, digits=3 if higher else 4)
     lines.append("| **mean** | " + " | ".join(_mean_cell(shown[c]) for c in shown.columns) + " |")
     lines += _rank_table(results, table, higher, metric, extras)
+    if published is not None:
+        lines += _published_lines(shown, measured, higher, metric)
     if pairs:
         lines += _pairwise_lines(table, pairs, out, higher, metric)
     lines += _padding_note(results)
@@ -368,6 +370,32 @@ def _rank_table(results: pd.DataFrame, table: pd.DataFrame, higher: bool, metric
         if partial:
             cells += [str(table[estimator].notna().sum()), _score(table[estimator].mean(), higher)]
         lines.append("| " + " | ".join([*cells, f"{fit_seconds[estimator]:.0f}"]) + " |")
+    return lines
+
+
+def _published_lines(shown: pd.DataFrame, measured: list[str], higher: bool, metric: str) -> list[str]:
+    """Measured and published estimators ranked together on the problems where every one has a
+    score, and each measured estimator's wins, ties and losses against each published one there."""
+    # published figures carry four decimals: compare ours at the same precision, so that equal counts as a tie
+    complete = shown.dropna().round(4)
+    published = [c for c in shown.columns if c not in measured]
+    if len(complete) == 0 or not published:
+        return ["", "## Against the published figures", "",
+                "No problem has a score from every measured and every published estimator, so there are no ranks."]
+    lines = ["", "## Against the published figures", "",
+             f"Measured and published estimators ranked together on the {len(complete)} problems where every one "
+             f"has a score (1 = best), all at four decimals; a published figure may average other resamples "
+             "than ours (its source says which).", "",
+             f"| estimator | average rank | mean {metric} |", "|---|---|---|"]
+    for estimator, rank in average_ranks(complete, higher).items():
+        lines.append(f"| {estimator} | {rank:.2f} | {_score(complete[estimator].mean(), higher)} |")
+    lines += ["", "Wins / ties / losses of each measured estimator (rows) against each published one (columns) "
+              "on the same problems:", "", "| estimator | " + " | ".join(published) + " |",
+              "|---" * (len(published) + 1) + "|"]
+    for estimator in measured:
+        counts = [pairwise_comparison(complete, estimator, other, higher) for other in published]
+        lines.append(f"| {estimator} | " + " | ".join(f"{c['wins']} / {c['ties']} / {c['losses']}"
+                                                      for c in counts) + " |")
     return lines
 
 
