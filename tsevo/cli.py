@@ -269,17 +269,32 @@ def benchmark(data_dir, archive, datasets, estimators, resamples, output, n_jobs
     click.echo(f"results in {output}/results.csv and {output}/results.md")
 
 
+def _resample_numbers(text: str) -> list[int]:
+    """``"0,2"`` as ``[0, 2]``; a ``BadParameter`` naming what is not a whole number of 0 or more."""
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        numbers = [-1]
+    if not numbers or min(numbers) < 0:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of resamples (0, 1, ...)",
+                                 param_hint="--resamples")
+    return numbers
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--datasets", default=None, help="Comma-separated problems to keep (default: all in the sources).")
+@click.option("--resamples", default=None, metavar="K,...",
+              help="Comma-separated resamples to keep, e.g. 0 (the archive's split) to set beside published "
+                   "figures of that split (default: all in the sources).")
 @click.option("--published", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of published results (dataset, estimator, accuracy, source) to show beside ours.")
 @click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
               help="[default: regression where the sources score no accuracy]")
 @click.option("--pairs", default=None, metavar="A:B,...",
               help="Estimators to compare two by two: wins, ties, losses, Wilcoxon p and a scatter plot each.")
-def report(sources, output, datasets, published, task, pairs) -> None:
+def report(sources, output, datasets, resamples, published, task, pairs) -> None:
     """Merge the results of several `tsevo benchmark` runs into one results.csv, results.md and cd.png.
 
     Each SOURCE is a results.csv or a folder holding one, optionally followed by
@@ -303,13 +318,16 @@ def report(sources, output, datasets, published, task, pairs) -> None:
     results, replaced = combine_results(parts)
     if datasets:
         results = results[results["dataset"].isin([d.strip() for d in datasets.split(",") if d.strip()])]
+    if resamples:
+        results = results[results["resample"].isin(_resample_numbers(resamples))]
     if results.empty:
         raise click.ClickException("no results left to report")
     scored = "accuracy" in results and results["accuracy"].notna().any()
     task = task or ("classification" if scored else "regression")
     out.mkdir(parents=True, exist_ok=True)
-    command = _command_line("report", sources, {"--datasets": datasets, "--published": published, "--task": task,
-                                                 "--pairs": pairs, "-o": output})
+    command = _command_line("report", sources, {"--datasets": datasets, "--resamples": resamples,
+                                                 "--published": published, "--task": task, "--pairs": pairs,
+                                                 "-o": output})
     try:
         write_report(results, out, published=published, command=command, task=task, pairs=_parse_pairs(pairs))
     except ValueError as err:  # a published table without the columns it needs, an unknown pair

@@ -146,3 +146,22 @@ def test_published_figures_are_ranked_beside_ours_with_their_precision(tmp_path)
     assert "ranked together on the 2 problems where every one has a score" in report  # C has no figure
     assert "| eadc | 1.25 | 0.884 |" in report and "| HC2 (published) | 1.75 | 0.834 |" in report
     assert "| eadc | 1 / 1 / 0 |" in report
+
+
+def test_resamples_option_keeps_the_archives_split(tmp_path):
+    rows = [dict(dataset="A", estimator="eadc", resample=k, accuracy=a, balanced_accuracy=a, fit_seconds=1.0, error="")
+            for k, a in [(0, 0.9), (1, 0.5), (2, 0.4)]]
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(runs / "results.csv", index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(runs), "--resamples", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out / "results.csv")["resample"]) == [0]
+    report = (out / "results.md").read_text()
+    assert "--resamples 0" in report and "| A | **0.900** |" in report
+
+    result = CliRunner().invoke(main, ["report", str(runs), "--resamples", "zero", "-o", str(out)])
+    assert result.exit_code != 0 and "not a comma-separated list of resamples" in result.output
+    result = CliRunner().invoke(main, ["report", str(runs), "--resamples", "5", "-o", str(out)])
+    assert result.exit_code != 0 and "no results left to report" in result.output
