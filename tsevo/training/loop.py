@@ -23,9 +23,13 @@ from tsevo.training.compiling import compiled_forward, trial_batches
 from tsevo.training.data import SeriesTensors
 from tsevo.training.mixing import MixedLabels, mix_batch, mixed_cross_entropy
 from tsevo.training.pretrain import PretrainingDiverged, pretrain
-from tsevo.training.step import gradient_clip, optimisation_step
+from tsevo.training.step import gradient_clip, optimisation_step, sharpness_aware_step
 
 EpochCallback = Callable[[dict], None]
+
+# sharpness-aware minimisation's radius (0: plain steps); a constant while validation
+# inside TRAIN decides whether it earns a place among the hyper-parameters
+SAM_RHO = 0.0
 
 
 @dataclass(kw_only=True)
@@ -191,12 +195,19 @@ class Trainer:
             self.config.batch_size, self.config.device, generator
         ):
             values, labels = self.transform(values, valid, labels, self.augment_generator)
-            with self.autocast():
-                loss = self.loss(forward(values, valid), labels)
+
+            def batch_loss(values=values, valid=valid, labels=labels) -> torch.Tensor:
+                with self.autocast():
+                    return self.loss(forward(values, valid), labels)
+
+            loss = batch_loss()
             value = loss.item()
             if not math.isfinite(value):
                 raise Diverged
-            optimisation_step(loss, optimizer, scheduler, clip)
+            if SAM_RHO > 0:
+                sharpness_aware_step(loss, batch_loss, model, optimizer, scheduler, clip, SAM_RHO)
+            else:
+                optimisation_step(loss, optimizer, scheduler, clip)
             if self.average is not None:
                 self.average.update()
             total += value * len(labels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -31,3 +32,53 @@ def gradient_clip(parameters: Iterable[torch.Tensor], max_norm: float | None) ->
         return None
     parameters = list(parameters)  # a generator such as ``model.parameters()`` would run dry after one step
     return lambda: nn.utils.clip_grad_norm_(parameters, max_norm)
+
+
+def sharpness_aware_step(
+    loss: torch.Tensor,
+    recompute: Callable[[], torch.Tensor],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    clip: Callable[[], object] | None,
+    rho: float,
+) -> None:
+    """One step of sharpness-aware minimisation (SAM, Foret et al. 2021): the
+    gradient is taken at the weights moved ``rho`` along the normalised gradient
+    of ``loss`` (the worst nearby point, to first order), then applied at the
+    weights themselves. ``recompute`` gives the same batch's loss again.
+
+    Flat minima are what SAM seeks; it lifts vision transformers trained from
+    scratch on small data far more than residual networks (Chen et al. 2022),
+    the gap EA-DC shows against its convolutional control. Twice the cost of
+    :func:`optimisation_step`.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    parameters = [p for p in model.parameters() if p.grad is not None]
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in parameters]))
+    with torch.no_grad():
+        moves = [p.grad * (rho / (norm + 1e-12)) for p in parameters]
+        torch._foreach_add_(parameters, moves)
+    optimizer.zero_grad(set_to_none=True)
+    with _batch_norm_statistics_frozen(model):  # the running statistics count each batch once
+        recompute().backward()
+    with torch.no_grad():
+        torch._foreach_sub_(parameters, moves)
+    if clip is not None:
+        clip()
+    optimizer.step()
+    scheduler.step()
+
+
+@contextmanager
+def _batch_norm_statistics_frozen(model: nn.Module):
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
