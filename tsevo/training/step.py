@@ -73,12 +73,16 @@ def sharpness_aware_step(
 
 @contextmanager
 def _batch_norm_statistics_frozen(model: nn.Module):
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    momenta = [m.momentum for m in norms]
+    """Running statistics (torch's batch norms and tsevo's masked one) left as they are."""
+    norms = [m for m in model.modules() if hasattr(m, "running_mean") and hasattr(m, "momentum")]
+    saved = [(m.momentum, getattr(m, "num_batches_tracked", None)) for m in norms]
+    saved = [(momentum, None if count is None else count.clone()) for momentum, count in saved]
     for m in norms:
         m.momentum = 0.0
     try:
         yield
     finally:
-        for m, momentum in zip(norms, momenta, strict=True):
+        for m, (momentum, count) in zip(norms, saved, strict=True):
             m.momentum = momentum
+            if count is not None:
+                m.num_batches_tracked.copy_(count)
