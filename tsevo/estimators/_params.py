@@ -432,12 +432,14 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        0.4)). A network that fits a small training set completely learns
        from them what lies between its cases (Yun et al. 2019; Zhang et al.
        2018; Yang and Desell 2022 on the UEA archive). "cutmix" by validation
-       inside TRAIN on 25 problems: higher in mean on each of three
-       comparisons (+0.036, +0.003, +0.008), +0.016 per problem over all three
-       (13 wins, 5 ties, 7 losses), most on outlines; a small and uncertain
-       gain, which the test split of 20 development problems did not show;
-       "mixup" no better (``benchmarks/results/defaults/mixing.md`` and
-       ``mixing_split1.md``).""", "training", ("classification",)),
+       inside TRAIN on 25 problems: +0.014 per problem over four
+       comparisons (+0.036, +0.003, +0.008, -0.007; 12 wins, 7 ties, 6
+       losses), most on outlines, where a shape may occur anywhere; a small
+       and uncertain gain, which the test split of 20 development problems
+       did not show (nor, on the 16 smallest, for five networks), with a
+       harm where classes differ in a shape at a fixed place; "mixup" no
+       better (``benchmarks/results/defaults/mixing.md``,
+       ``mixing_split1.md`` and ``mixing_split2.md``).""", "training", ("classification",)),
     *per_task("early_stopping", {"classification": False, "regression": True}, ["boolean"], "bool", """
        Hold out ``validation_fraction`` of the training data (stratified for
        classification), stop after ``n_iter_no_change`` epochs without a lower
