@@ -27,8 +27,9 @@ from tsevo.training.step import gradient_clip, optimisation_step, sharpness_awar
 
 EpochCallback = Callable[[dict], None]
 
-# sharpness-aware minimisation's radius (0: plain steps); a constant while validation
-# inside TRAIN decides whether it earns a place among the hyper-parameters
+# sharpness-aware minimisation's radius (0: plain steps). Validated inside TRAIN at 0.05 and not
+# adopted (benchmarks/results/defaults/sam.md), so not a hyper-parameter; validate.py's "sam"
+# configuration sets it to rerun that comparison
 SAM_RHO = 0.0
 
 
