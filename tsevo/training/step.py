@@ -75,8 +75,8 @@ def sharpness_aware_step(
 def _batch_norm_statistics_frozen(model: nn.Module):
     """Running statistics (torch's batch norms and tsevo's masked one) left as they are."""
     norms = [m for m in model.modules() if hasattr(m, "running_mean") and hasattr(m, "momentum")]
-    saved = [(m.momentum, getattr(m, "num_batches_tracked", None)) for m in norms]
-    saved = [(momentum, None if count is None else count.clone()) for momentum, count in saved]
+    counts = [getattr(m, "num_batches_tracked", None) for m in norms]
+    saved = [(m.momentum, None if count is None else count.clone()) for m, count in zip(norms, counts, strict=True)]
     for m in norms:
         m.momentum = 0.0
     try:
