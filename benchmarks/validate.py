@@ -217,6 +217,10 @@ CONFIGS: dict[str, dict] = {
     # transformers trained from scratch on small data far more than residual networks (Chen et al. 2022),
     # the very gap between EA-DC and its convolutional control (control.md); twice a step's cost
     "sam": {},
+    # CutMix only between cases of one class (tsevo.training.mixing): where classes differ in a shape at a
+    # fixed place, a window from another class can carry that shape under the wrong label, the harm seen
+    # on ECGFiveDays, Coffee and TwoLeadECG (dev_cpu_ensemble_cutmix16). Same random draws as cutmix
+    "cutmix_same_class": {"mixing": "cutmix_same_class"},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
 ENSEMBLES = {"snapshot", "snapshot_no_mixing"}

@@ -423,12 +423,14 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        scales each channel's amplitude and adds a little noise; "full" also
        cuts a random window of 90% of the series and stretches it back
        (window slicing).""", "estimator"),
-    HP("mixing", "cutmix", [StrOptions(set(MIXINGS))], '{"none", "mixup", "cutmix"}', """
+    HP("mixing", "cutmix", [StrOptions(set(MIXINGS))], '{"none", "mixup", "cutmix", "cutmix_same_class"}', """
        Train on mixed cases: in each batch, half the cases, chosen at random,
        are mixed with another case of the batch, and their labels in the same
        shares. "cutmix" puts the other case's values in a random window of
        the series (its share of the steps uniform), keeping every local shape
-       intact; "mixup" blends the two series (a share drawn from Beta(0.4,
+       intact; "cutmix_same_class" does so only with a case of the same class,
+       so that a window cannot carry one class's shape under another's
+       label; "mixup" blends the two series (a share drawn from Beta(0.4,
        0.4)). A network that fits a small training set completely learns
        from them what lies between its cases (Yun et al. 2019; Zhang et al.
        2018; Yang and Desell 2022 on the UEA archive). "cutmix" by validation

@@ -12,6 +12,12 @@ UEA archive (Yang and Desell 2022).
 
 Half the cases of each batch, chosen at random, are mixed; the other half
 stay real, so that every step still sees true cases (as MixUp++ keeps them).
+
+Where classes differ in a shape at a fixed place, a window spliced from a
+case of another class can carry that whole shape, and CutMix then labels it
+by the window's length, not by what it holds. "cutmix_same_class" splices
+only windows of cases of the same class: the label is always right, and
+the network still sees new combinations of its class's local shapes.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-MIXINGS = ("none", "mixup", "cutmix")
+MIXINGS = ("none", "mixup", "cutmix", "cutmix_same_class")
 MIXED_SHARE = 0.5  # fraction of each batch's cases that are mixed
 MIXUP_ALPHA = 0.4  # Beta(alpha, alpha) of the blend: mostly near one of the two cases
 CUTMIX_ALPHA = 1.0  # the window's share of the series is uniform on (0, 1)
@@ -43,21 +49,24 @@ class MixedLabels:
 def mix_batch(
     values: torch.Tensor, valid: torch.Tensor, labels: torch.Tensor, kind: str, generator: torch.Generator
 ) -> tuple[torch.Tensor, MixedLabels]:
-    """Mix a ``(B, C, L)`` batch as ``kind`` ("mixup" or "cutmix") says.
+    """Mix a ``(B, C, L)`` batch as ``kind`` (a name of ``MIXINGS`` but "none") says.
 
     Each case keeps its own real steps (``valid``); a partner shorter than it
-    contributes zeros past its end, as padding does.
+    contributes zeros past its end, as padding does. All kinds draw the same
+    random numbers, so that on one seed they differ only in what they mix.
     """
     batch = values.shape[0]
     device = values.device
     partner = torch.randperm(batch, generator=generator, device=device)
+    if kind == "cutmix_same_class":
+        partner = _same_class_partners(partner, labels)
     mixed = torch.rand(batch, generator=generator, device=device) < MIXED_SHARE
     if kind == "mixup":
         share = _beta(MIXUP_ALPHA, batch, generator, device)
         share = torch.where(mixed, share, torch.ones_like(share))
         weight = share.to(values.dtype)[:, None, None]
         out = weight * values + (1 - weight) * values[partner]
-    elif kind == "cutmix":
+    elif kind in ("cutmix", "cutmix_same_class"):
         window, share = _windows(valid, _beta(CUTMIX_ALPHA, batch, generator, device), generator)
         window &= mixed[:, None]
         share = torch.where(mixed, share, torch.ones_like(share))
@@ -65,6 +74,26 @@ def mix_batch(
     else:
         raise ValueError(f"unknown mixing {kind!r}; choose from {MIXINGS[1:]}")
     return out * valid[:, None, :], MixedLabels(labels, labels[partner], share)
+
+
+def _same_class_partners(order: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Each case's partner: the case after it in the random ``order`` among those of its
+    class, the last one's the first one's; a class's only case in the batch is its own."""
+    batch = len(labels)
+    steps = torch.arange(batch, device=labels.device)
+    rank = torch.empty_like(order)
+    rank[order] = steps  # case i's place in the random order
+    grouped = torch.argsort(labels.long() * batch + rank)  # by class, in random order within each
+    grouped_labels = labels[grouped]
+    first_of_class = torch.ones(batch, dtype=torch.bool, device=labels.device)
+    first_of_class[1:] = grouped_labels[1:] != grouped_labels[:-1]
+    class_start = torch.where(first_of_class, steps, 0).cummax(0).values
+    last_of_class = torch.ones_like(first_of_class)
+    last_of_class[:-1] = first_of_class[1:]
+    next_place = torch.where(last_of_class, class_start, steps + 1)
+    partner = torch.empty_like(order)
+    partner[grouped] = grouped[next_place]
+    return partner
 
 
 def _beta(alpha: float, n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
