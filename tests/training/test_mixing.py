@@ -59,6 +59,23 @@ def test_cutmix_splices_one_window_whose_length_is_the_partners_label_share():
         assert torch.all(out[case, :, real:] == 0)  # padding stays zero
 
 
+def test_same_class_cutmix_splices_only_cases_of_the_same_class_with_cutmixs_windows():
+    values, valid, labels = _batch(batch=200)
+    labels[0] = 9  # a class with one case in the batch: its only partner is itself
+    same, mixed = mix_batch(values, valid, labels, "cutmix_same_class", torch.Generator().manual_seed(4))
+    _, across = mix_batch(values, valid, labels, "cutmix", torch.Generator().manual_seed(4))
+    assert torch.equal(mixed.first, labels) and torch.equal(mixed.second, labels)  # labels stay whole
+    torch.testing.assert_close(mixed.share, across.share)  # the same windows on the same cases
+    torch.testing.assert_close(same[0], values[0])
+    for case in range(1, len(labels)):
+        real = int(valid[case].sum())
+        spliced = ~(same[case, :, :real] == values[case, :, :real]).all(0)
+        if spliced.any():  # the spliced steps come from some case of the same class
+            donors = torch.nonzero(labels == labels[case]).flatten()
+            assert any(torch.equal(same[case, :, :real][:, spliced], values[d, :, :real][:, spliced])
+                       for d in donors if d != case)
+
+
 def test_beta_draws_have_the_moments_of_beta():
     draws = _beta(0.4, 200_000, torch.Generator().manual_seed(0), torch.device("cpu"))
     assert draws.min() >= 0 and draws.max() <= 1
@@ -89,7 +106,7 @@ def test_unmixed_labels_give_the_plain_loss_with_class_weights(label_smoothing):
     )
 
 
-@pytest.mark.parametrize("kind", ["mixup", "cutmix"])
+@pytest.mark.parametrize("kind", ["mixup", "cutmix", "cutmix_same_class"])
 def test_a_mixed_fit_is_reproducible_and_differs_from_an_unmixed_one(small_motions, kind):
     X, y, X_test, _ = small_motions
     params = dict(FAST, max_epochs=4, random_state=0)
