@@ -81,3 +81,15 @@ def test_tsevos_masked_batch_norm_counts_the_batch_once_too():
     torch.testing.assert_close(norm.running_mean, once.running_mean)
     torch.testing.assert_close(norm.running_var, once.running_var)
     assert norm.momentum == 0.1
+
+
+def test_a_non_finite_loss_at_the_moved_weights_stops_with_the_weights_unchanged():
+    model, x, y = _model_and_batch()
+    before = copy.deepcopy(model)
+    loss_of = nn.functional.cross_entropy
+    optimizer, scheduler = _sgd(model)
+    with pytest.raises(FloatingPointError, match="perturbed"):
+        sharpness_aware_step(loss_of(model(x), y), lambda: loss_of(model(x), y) * float("nan"),
+                             model, optimizer, scheduler, None, 0.05)
+    for got, want in zip(model.parameters(), before.parameters(), strict=True):
+        torch.testing.assert_close(got, want)

@@ -206,7 +206,10 @@ class Trainer:
             if not math.isfinite(value):
                 raise Diverged
             if SAM_RHO > 0:
-                sharpness_aware_step(loss, batch_loss, model, optimizer, scheduler, clip, SAM_RHO)
+                try:
+                    sharpness_aware_step(loss, batch_loss, model, optimizer, scheduler, clip, SAM_RHO)
+                except FloatingPointError:
+                    raise Diverged from None
             else:
                 optimisation_step(loss, optimizer, scheduler, clip)
             if self.average is not None:

@@ -51,7 +51,8 @@ def sharpness_aware_step(
     Flat minima are what SAM seeks; it lifts vision transformers trained from
     scratch on small data far more than residual networks (Chen et al. 2022),
     the gap EA-DC shows against its convolutional control. Twice the cost of
-    :func:`optimisation_step`.
+    :func:`optimisation_step`. Raises ``FloatingPointError``, with the weights
+    left as they were, when the loss at the moved weights is not finite.
     """
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -62,9 +63,13 @@ def sharpness_aware_step(
         torch._foreach_add_(parameters, moves)
     optimizer.zero_grad(set_to_none=True)
     with _batch_norm_statistics_frozen(model):  # the running statistics count each batch once
-        recompute().backward()
+        perturbed = recompute()
+        if torch.isfinite(perturbed):
+            perturbed.backward()
     with torch.no_grad():
         torch._foreach_sub_(parameters, moves)
+    if not torch.isfinite(perturbed):  # the weights are back where they were, and no step is taken
+        raise FloatingPointError(f"the loss at the perturbed weights is {perturbed.item()}")
     if clip is not None:
         clip()
     optimizer.step()
