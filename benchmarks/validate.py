@@ -219,7 +219,8 @@ CONFIGS: dict[str, dict] = {
     "sam": {},
     # CutMix only between cases of one class (tsevo.training.mixing): where classes differ in a shape at a
     # fixed place, a window from another class can carry that shape under the wrong label, the harm seen
-    # on ECGFiveDays, Coffee and TwoLeadECG (dev_cpu_ensemble_cutmix16). Same random draws as cutmix
+    # on ECGFiveDays, Coffee and TwoLeadECG (dev_cpu_ensemble_cutmix16). Same random draws as cutmix.
+    # Not adopted: level with cutmix over three splits of 25 (cutmix_same_class.md)
     "cutmix_same_class": {"mixing": "cutmix_same_class"},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)

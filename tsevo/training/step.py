@@ -64,11 +64,12 @@ def sharpness_aware_step(
     optimizer.zero_grad(set_to_none=True)
     with _batch_norm_statistics_frozen(model):  # the running statistics count each batch once
         perturbed = recompute()
-        if torch.isfinite(perturbed):
+        finite = bool(torch.isfinite(perturbed))
+        if finite:
             perturbed.backward()
     with torch.no_grad():
         torch._foreach_sub_(parameters, moves)
-    if not torch.isfinite(perturbed):  # the weights are back where they were, and no step is taken
+    if not finite:  # the weights are back where they were, and no step is taken
         raise FloatingPointError(f"the loss at the perturbed weights is {perturbed.item()}")
     if clip is not None:
         clip()
