@@ -11,6 +11,12 @@ regression``). TEST is never read.
 Cells already in the CSV are skipped (the run resumes); ``--n-jobs`` runs
 cells in parallel processes, each with ``--threads`` torch threads. The
 Markdown table beside the CSV is rewritten from all its rows.
+
+A configuration written ``NAME@K`` is ``NAME`` on its ``K``-th other seed (the
+split's seed plus ``1000 * K``), so that one configuration can be run on several
+seeds; ``--proba-dir`` keeps each cell's validation probabilities, from which
+``benchmarks/compose_ensembles.py`` scores ensembles of the cells' networks
+without training them again.
 """
 
 from __future__ import annotations
@@ -281,8 +287,16 @@ def _split(y: np.ndarray, seed: int, stratified: bool = True):
     return train_test_split(np.arange(len(y)), test_size=0.3, stratify=stratify, random_state=seed)
 
 
+def parse_config(config: str) -> tuple[str, int]:
+    """``(name, seed offset)`` of a configuration written ``NAME`` or ``NAME@K`` (``K``-th other seed)."""
+    name, _, other_seed = config.partition("@")
+    if name not in CONFIGS:
+        raise ValueError(f"unknown configuration {name!r}")
+    return name, SEED_OFFSETS.get(name, 0) + 1000 * int(other_seed or 0)
+
+
 def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int, device: str,
-             task: str = "classification") -> dict:
+             task: str = "classification", proba_dir: str | None = None) -> dict:
     import torch
     from sklearn.metrics import balanced_accuracy_score, mean_squared_error
 
@@ -293,14 +307,14 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     regression = task == "regression"
     X, y = (load_tser if regression else load_uea)(dataset, split="train", data_dir=data_dir, download=False)
     train, valid = _split(np.asarray(y), split, stratified=not regression)
-    if config in ENSEMBLES:
+    name, seed_offset = parse_config(config)
+    if name in ENSEMBLES:
         estimator = EADCEnsembleRegressor if regression else EADCEnsembleClassifier
     else:
         estimator = EADCTransformerRegressor if regression else EADCTransformerClassifier
-    sized = SIZED[config](len(train)) if config in SIZED else {}
-    seed = split + SEED_OFFSETS.get(config, 0)
-    model = estimator(random_state=seed, device=device, **CONFIGS[config], **sized)
-    with patched(config):
+    sized = SIZED[name](len(train)) if name in SIZED else {}
+    model = estimator(random_state=split + seed_offset, device=device, **CONFIGS[name], **sized)
+    with patched(name):
         start = time.perf_counter()
         model.fit(_take(X, train), y[train])
         seconds = time.perf_counter() - start
@@ -312,13 +326,24 @@ def run_cell(config: str, dataset: str, data_dir: str, split: int, threads: int,
     else:
         scores = {"valid_accuracy": float(np.mean(predicted == y[valid])),
                   "valid_balanced_accuracy": balanced_accuracy_score(y[valid], predicted)}
-    if config in ENSEMBLES and not regression:  # the last member alone: one network of the same run
+    if name in ENSEMBLES and not regression:  # the last member alone: one network of the same run
         scores["valid_accuracy_last"] = float(np.mean(model.estimators_[-1].predict(_take(X, valid)) == y[valid]))
-    epochs = model.estimators_[0].n_iter_ if config in ENSEMBLES else model.n_iter_
+    if proba_dir and not regression:
+        _save_probabilities(Path(proba_dir), config, dataset, split, model, _take(X, valid), y[valid], valid)
+    epochs = model.estimators_[0].n_iter_ if name in ENSEMBLES else model.n_iter_
     return {
         "config": config, "dataset": dataset, "split": split, **scores,
         "n_train": len(train), "n_valid": len(valid), "epochs": epochs, "fit_seconds": seconds,
     }
+
+
+def _save_probabilities(folder: Path, config: str, dataset: str, split: int, model, X_valid, y_valid,
+                        valid: np.ndarray) -> None:
+    """One cell's validation probabilities, ``FOLDER/DATASET/CONFIG-SPLIT.npz``, for composing ensembles."""
+    folder = folder / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(folder / f"{config}-{split}.npz", probabilities=model.predict_proba(X_valid),
+             classes=model.classes_.astype(str), labels=np.asarray(y_valid).astype(str), valid=valid)
 
 
 def _clipped_rmse(model, predicted: np.ndarray, truth: np.ndarray) -> dict:
@@ -460,6 +485,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--task", choices=["classification", "regression"], default="classification")
+    parser.add_argument("--proba-dir", default=None,
+                        help="folder that keeps each classification cell's validation probabilities")
     parser.add_argument("--pairs", default="",
                         help="CANDIDATE:INCUMBENT,... configurations run on the same seeds, compared seed by seed")
     args = parser.parse_args()
@@ -478,7 +505,9 @@ def main() -> None:
         for split in range(args.first_split, args.first_split + args.splits)
         for config in args.configs.split(",") if (config, name, split) not in done
     ]
-    jobs = (delayed(run_cell)(*cell, args.threads, args.device, args.task) for cell in cells)
+    for config in args.configs.split(","):
+        parse_config(config)  # an unknown name stops here, before any cell runs
+    jobs = (delayed(run_cell)(*cell, args.threads, args.device, args.task, args.proba_dir) for cell in cells)
     for row in Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(jobs):
         new = not out.exists()
         with out.open("a", newline="") as f:
