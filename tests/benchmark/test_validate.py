@@ -29,3 +29,16 @@ def test_summary_leaves_out_splits_that_one_configuration_lacks(tmp_path):
     assert "| base | 0.750 |" in report
     assert "| new | 0.800 |" in report
     assert "1/1/0" in report  # new wins A and ties B
+
+
+def test_a_configuration_on_another_seed_keeps_its_parameters():
+    assert validate.parse_config("cutmix") == ("cutmix", 0)
+    assert validate.parse_config("cutmix@3") == ("cutmix", 3000)
+    assert validate.parse_config("reseeded@1") == ("reseeded", 2000)  # its own offset, then the other seed's
+
+
+def test_an_unknown_configuration_is_named():
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown configuration 'nope'"):
+        validate.parse_config("nope@1")
