@@ -25,6 +25,26 @@ def test_ensemble_averages_members_that_are_single_models_with_their_own_seeds(s
     assert set(ensemble.predict(X_test)) <= set(y)
 
 
+@pytest.mark.parametrize("kind", ["ensemble", "hybrid"])
+def test_alternate_member_mixing_trains_every_second_member_without_mixing(small_motions, kind):
+    X, y, X_test, _ = small_motions
+    make = {"ensemble": lambda **kw: EADCEnsembleClassifier(**FAST, **kw),
+            "hybrid": lambda **kw: EADCHybridClassifier(**FAST, peers="", **kw)}[kind]
+    alternate = make(n_estimators=3, member_mixing="alternate", member_training="sequential", random_state=0)
+    same = make(n_estimators=3, member_mixing="same", member_training="sequential", random_state=0)
+    networks = {}
+    for name, estimator in (("alternate", alternate), ("same", same)):
+        fitted = estimator.fit(X, y).estimators_
+        networks[name] = fitted["eadc"] if kind == "hybrid" else fitted
+    assert [m.mixing for m in networks["alternate"]] == ["cutmix", "none", "cutmix"]
+    assert [m.mixing for m in networks["same"]] == ["cutmix"] * 3
+    assert [m.random_state for m in networks["alternate"]] == member_seeds(0, 3)  # the seeds do not change
+    # the first member is the same network in both; the second is not
+    first, second = ([networks[name][i].predict_proba(X_test) for name in ("alternate", "same")] for i in (0, 1))
+    np.testing.assert_allclose(*first)
+    assert not np.allclose(*second)
+
+
 def test_ensemble_ctrl_c_keeps_the_members_finished(small_motions, monkeypatch):
     X, y, X_test, _ = small_motions
     fits = {"n": 0}

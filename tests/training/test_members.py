@@ -186,3 +186,11 @@ def test_a_later_divergence_of_one_member_keeps_its_best_epoch_while_the_others_
     assert all(m.n_iter_ == 5 for m in others)
     assert all(p.isfinite().all() for m in ensemble.estimators_ for p in m.module_.parameters())
     assert np.isfinite(ensemble.predict_proba(X_test)).all()
+
+
+def test_members_trained_together_may_differ_in_mixing(small_motions):
+    X, y, X_test, _ = small_motions
+    batched, separate = _both(EADCEnsembleClassifier, X, y, **EXACT, n_estimators=2, member_mixing="alternate",
+                              random_state=0)
+    assert [m.mixing for m in batched.estimators_] == ["cutmix", "none"]
+    np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)

@@ -43,6 +43,18 @@ def member_seeds(random_state, n_members: int) -> list[int]:
     return [int(s) for s in check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_members)]
 
 
+def make_members(ensemble, member: type) -> list:
+    """Unfitted members of ``ensemble``: its parameters, one seed each, and with
+    ``member_mixing="alternate"`` every second member without mixing."""
+    template = member(**member_params(ensemble, member))
+    members = [clone(template).set_params(random_state=seed)
+               for seed in member_seeds(ensemble.random_state, ensemble.n_estimators)]
+    if getattr(ensemble, "member_mixing", "same") == "alternate":
+        for plain in members[1::2]:
+            plain.set_params(mixing="none")
+    return members
+
+
 class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
     """Members of one kind (``_member``) that differ only in their seed.
 
@@ -66,9 +78,7 @@ class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
         in a snapshot run, the members completed (the current one with its
         best weights) when one after another.
         """
-        template = self._member(**member_params(self, self._member))
-        members = [clone(template).set_params(random_state=seed)
-                   for seed in member_seeds(self.random_state, self.n_estimators)]
+        members = make_members(self, self._member)
         if self.member_training == "snapshot":
             members = fit_snapshots(members[0], X, y, self.n_estimators, SNAPSHOT_BUDGET, self.verbose)
             interrupted = members[0].interrupted_

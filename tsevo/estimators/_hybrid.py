@@ -9,7 +9,7 @@ import inspect
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
@@ -27,7 +27,7 @@ from tsevo.data.validation import (
 from tsevo.estimators._base import fit_together
 from tsevo.estimators._calibration import TemperedPeer, fit_temperature, softmax
 from tsevo.estimators._classifier import EADCTransformerClassifier
-from tsevo.estimators._ensemble import member_params, member_seeds, trains_together
+from tsevo.estimators._ensemble import make_members, member_seeds, trains_together
 from tsevo.estimators._mixins import LabelsFromProbaMixin, MultiOutputTagsMixin, SeriesTagsMixin
 from tsevo.estimators._params import FromTable
 from tsevo.estimators._peers import has_ridge_scores, min_length, ridge_scores
@@ -163,9 +163,7 @@ class HybridBase(FromTable, SeriesTagsMixin, BaseEstimator):
         return self
 
     def _fit_networks(self, X, y, folds):
-        template = self._member(**member_params(self, self._member))
-        seeds = member_seeds(self.random_state, self.n_estimators)
-        members = [clone(template).set_params(random_state=seed) for seed in seeds]
+        members = make_members(self, self._member)
         parts = [folds[i % len(folds)] for i in range(len(members))]
         y = np.asarray(y)
         datasets = [(_take(X, train), y[train]) for train, _ in parts]

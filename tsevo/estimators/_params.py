@@ -121,6 +121,13 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        '{"auto", "batched", "sequential"}', MEMBER_TRAINING + """
        (The hybrid's networks each leave out one fold of the training data,
        so they cannot be snapshots of one run.)""", "estimator", kinds=("hybrid",)),
+    HP("member_mixing", "same", [StrOptions({"same", "alternate"})], '{"same", "alternate"}', """
+       How the networks use ``mixing``: "same", every one as a single
+       network does; "alternate", the first, third, fifth ... as configured
+       and the others without mixing, so that members differ in their
+       training as well as their seed. (A snapshot run is one network's
+       training: its members all follow ``mixing``.)""",
+       "estimator", tasks=("classification",), kinds=("ensemble", "hybrid")),
     HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
        Networks trained at once in worker processes when they are trained
        one after another (joblib's convention: None is 1, -1 every core);
