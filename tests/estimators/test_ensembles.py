@@ -20,7 +20,9 @@ def test_ensemble_averages_members_that_are_single_models_with_their_own_seeds(s
     ensemble = EADCEnsembleClassifier(**FAST, n_estimators=3, member_training="sequential", random_state=0).fit(X, y)
     seeds = member_seeds(0, 3)
     assert len(set(seeds)) == 3 and [m.random_state for m in ensemble.estimators_] == seeds
-    singles = [EADCTransformerClassifier(**FAST, random_state=s).fit(X, y).predict_proba(X_test) for s in seeds]
+    mixings = ["cutmix", "none", "cutmix"]  # member_mixing="alternate": every second member without mixing
+    singles = [EADCTransformerClassifier(**FAST, mixing=mixing, random_state=s).fit(X, y).predict_proba(X_test)
+               for s, mixing in zip(seeds, mixings, strict=True)]
     np.testing.assert_allclose(ensemble.predict_proba(X_test), np.mean(singles, axis=0), rtol=1e-12)
     assert set(ensemble.predict(X_test)) <= set(y)
 
