@@ -113,8 +113,9 @@ class EADCEnsembleClassifier(LabelsFromProbaMixin, ClassifierMixin, SeedEnsemble
 
     Each member is an :class:`EADCTransformerClassifier` with the same
     parameters and its own ``random_state`` (so its own initialisation,
-    dropout, shuffling and augmentation); ``predict_proba`` averages the
-    members' probabilities. InceptionTime and LITETime gain about two points of
+    dropout, shuffling and augmentation), and with the default
+    ``member_mixing="alternate"`` every second member trains without
+    mixing; ``predict_proba`` averages the members' probabilities. InceptionTime and LITETime gain about two points of
     accuracy over one network this way: a single network trained on a small
     training set varies a lot with its seed.
 

@@ -456,7 +456,9 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        splits of all 25, +0.011 (13 wins, 6 ties, 6 losses). "mixup" no
        better; "cutmix_same_class" level with "cutmix" (-0.002, 6 / 12 / 7)
        (``benchmarks/results/defaults/mixing.md``, ``mixing_split1.md``,
-       ``mixing_split2.md`` and ``cutmix_same_class.md``).""", "training", ("classification",)),
+       ``mixing_split2.md`` and ``cutmix_same_class.md``). The ensembles and
+       the hybrid train every second network without it (``member_mixing``).""",
+       "training", ("classification",)),
     *per_task("early_stopping", {"classification": False, "regression": True}, ["boolean"], "bool", """
        Hold out ``validation_fraction`` of the training data (stratified for
        classification), stop after ``n_iter_no_change`` epochs without a lower
