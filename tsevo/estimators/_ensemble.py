@@ -1,5 +1,5 @@
 """``EADCEnsembleClassifier`` and ``EADCEnsembleRegressor``: several EA-DC
-networks that differ in seed, averaged."""
+networks that differ in seed (and, every second one, in their mixing), averaged."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def make_members(ensemble, member: type) -> list:
 
 
 class SeedEnsemble(FromTable, SeriesTagsMixin, BaseEstimator):
-    """Members of one kind (``_member``) that differ only in their seed.
+    """Members of one kind (``_member``) that differ in their seed (and, with
+    ``member_mixing="alternate"``, in whether they train with mixing).
 
     Subclasses set ``_task``, ``_kind = "ensemble"`` and ``_member``, and
     implement ``_adopt(first)`` for the attributes that come from the
@@ -115,9 +116,10 @@ class EADCEnsembleClassifier(LabelsFromProbaMixin, ClassifierMixin, SeedEnsemble
     parameters and its own ``random_state`` (so its own initialisation,
     dropout, shuffling and augmentation), and with the default
     ``member_mixing="alternate"`` every second member trains without
-    mixing; ``predict_proba`` averages the members' probabilities. InceptionTime and LITETime gain about two points of
-    accuracy over one network this way: a single network trained on a small
-    training set varies a lot with its seed.
+    mixing; ``predict_proba`` averages the members' probabilities.
+    InceptionTime and LITETime gain about two points of accuracy over one
+    network this way: a single network trained on a small training set
+    varies a lot with its seed.
 
     {parameters}
     Attributes
