@@ -1,5 +1,5 @@
 """``EADCEnsembleClassifier`` and ``EADCEnsembleRegressor``: several EA-DC
-networks that differ in seed (and, every second one, in their mixing), averaged."""
+networks that differ in seed (a classifier's every second one also in its mixing), averaged."""
 
 from __future__ import annotations
 
