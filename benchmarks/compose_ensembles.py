@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize_scalar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import signed_rank_p, write_markdown  # noqa: E402
@@ -32,6 +33,29 @@ from validate import signed_rank_p, write_markdown  # noqa: E402
 from tsevo.benchmark._report import markdown_table  # noqa: E402
 
 EPS = 1e-7  # probabilities are clipped to [EPS, 1] before the log loss, as scikit-learn's log_loss does
+TEMPERATURES = (0.05, 20.0)  # the search interval of the temperature of least log loss
+
+
+def log_loss(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.clip((probabilities * truth).sum(1), EPS, 1.0))))
+
+
+def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """``softmax(log(p) / T)``: T > 1 softens the probabilities, T < 1 sharpens them."""
+    logits = np.log(np.clip(probabilities, EPS, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def best_temperature(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature of least log loss on these cases: above 1 where the probabilities are overconfident.
+
+    Fitted on the cases it is read on, so it describes the calibration; it is no estimate of a gain.
+    """
+    found = minimize_scalar(lambda t: log_loss(tempered(probabilities, t), truth), bounds=TEMPERATURES,
+                            method="bounded")
+    return float(found.x)
 
 
 def parse_ensembles(spec: str) -> dict[str, list[str]]:
@@ -63,8 +87,10 @@ def score(members: list[dict]) -> dict:
     alone = [np.mean(classes[m["probabilities"].argmax(1)] == labels) for m in members]
     return {
         "valid_accuracy": float(np.mean(classes[mean.argmax(1)] == labels)),
-        "valid_log_loss": float(-np.mean(np.log(np.clip((mean * truth).sum(1), EPS, 1.0)))),
+        "valid_log_loss": log_loss(mean, truth),
         "valid_brier": float(np.mean(((mean - truth) ** 2).sum(1))),
+        "valid_confidence": float(mean.max(axis=1).mean()),  # above the accuracy where overconfident
+        "valid_temperature": best_temperature(mean, truth),
         "members_mean_accuracy": float(np.mean(alone)),
     }
 
@@ -102,7 +128,19 @@ def proper_scores(rows: pd.DataFrame, baseline: str) -> list[str]:
     members = rows.pivot_table(index="config", values="members_mean_accuracy").reset_index()
     lines += ["", "Mean accuracy of the members alone (what one network of each ensemble scores on average):", "",
               *markdown_table(members)]
-    return lines
+    return lines + calibration(rows)
+
+
+def calibration(rows: pd.DataFrame) -> list[str]:
+    """Markdown: how sure each ensemble is against how often it is right, and the temperature that fits it."""
+    table = rows.groupby("config", sort=False).agg(
+        accuracy=("valid_accuracy", "mean"), confidence=("valid_confidence", "mean"),
+        median_temperature=("valid_temperature", "median"),
+        problems_overconfident=("valid_temperature", lambda t: f"{int((t > 1).sum())} of {len(t)}"))
+    return ["", "Calibration: mean accuracy against mean confidence (the probability of the class predicted), and",
+            "the median over problems of the temperature T of least log loss for softmax(log p / T), fitted on",
+            "the validation cases themselves (T > 1: overconfident, T < 1: underconfident):", "",
+            *markdown_table(table.reset_index())]
 
 
 def main() -> None:
