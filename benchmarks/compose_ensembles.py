@@ -25,37 +25,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import signed_rank_p, write_markdown  # noqa: E402
 
 from tsevo.benchmark._report import markdown_table  # noqa: E402
+from tsevo.estimators._calibration import fit_temperature  # noqa: E402
 
 EPS = 1e-7  # probabilities are clipped to [EPS, 1] before the log loss, as scikit-learn's log_loss does
-TEMPERATURES = (0.05, 20.0)  # the search interval of the temperature of least log loss
 
 
 def log_loss(probabilities: np.ndarray, truth: np.ndarray) -> float:
     return float(-np.mean(np.log(np.clip((probabilities * truth).sum(1), EPS, 1.0))))
-
-
-def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """``softmax(log(p) / T)``: T > 1 softens the probabilities, T < 1 sharpens them."""
-    logits = np.log(np.clip(probabilities, EPS, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    weights = np.exp(logits)
-    return weights / weights.sum(axis=1, keepdims=True)
-
-
-def best_temperature(probabilities: np.ndarray, truth: np.ndarray) -> float:
-    """The temperature of least log loss on these cases: above 1 where the probabilities are overconfident.
-
-    Fitted on the cases it is read on, so it describes the calibration; it is no estimate of a gain.
-    """
-    found = minimize_scalar(lambda t: log_loss(tempered(probabilities, t), truth), bounds=TEMPERATURES,
-                            method="bounded")
-    return float(found.x)
 
 
 def parse_ensembles(spec: str) -> dict[str, list[str]]:
@@ -90,7 +71,9 @@ def score(members: list[dict]) -> dict:
         "valid_log_loss": log_loss(mean, truth),
         "valid_brier": float(np.mean(((mean - truth) ** 2).sum(1))),
         "valid_confidence": float(mean.max(axis=1).mean()),  # above the accuracy where overconfident
-        "valid_temperature": best_temperature(mean, truth),
+        # the hybrid's calibration of its ridge peers, on log(p): above 1 where overconfident; fitted on the
+        # cases it is read on, so it describes the calibration and estimates no gain
+        "valid_temperature": fit_temperature(np.log(np.clip(mean, EPS, 1.0)), truth.argmax(1)),
         "members_mean_accuracy": float(np.mean(alone)),
     }
 

@@ -50,18 +50,14 @@ def test_ensembles_with_a_missing_member_are_left_out(tmp_path):
     assert list(rows["valid_accuracy"]) == [1.0, 2 / 3]
 
 
-def test_temperature_one_leaves_probabilities_as_they_are():
-    probabilities = _member([0.2, 0.9, 0.45])["probabilities"]
-    np.testing.assert_allclose(compose_ensembles.tempered(probabilities, 1.0), probabilities)
+def test_overconfident_members_are_fitted_a_temperature_above_one_and_unsure_ones_below():
+    labels = np.array(["a", "b"] * 10)
+    right = np.where(np.arange(20) % 4 == 0, np.roll(labels, 1), labels)  # right on 3 of 4 cases
 
+    def member(sureness):
+        probabilities = np.where(right[:, None] == CLASSES[None, :], sureness, 1 - sureness)
+        return {"probabilities": probabilities, "classes": CLASSES, "labels": labels, "valid": np.arange(20)}
 
-def test_overconfident_probabilities_are_fitted_a_temperature_above_one():
-    labels = np.array([0, 1] * 10)
-    right = np.where(np.arange(20) % 4 == 0, labels ^ 1, labels)  # right on 3 of 4 cases
-    sure = np.eye(2)[right] * 0.98 + 0.01  # always 0.99 sure, while right 75% of the time
-    truth = np.eye(2)[labels]
-    temperature = compose_ensembles.best_temperature(sure, truth)
-    assert temperature > 1
-    softened = compose_ensembles.tempered(sure, temperature)
-    assert softened.max(axis=1).mean() == pytest.approx(0.75, abs=0.01)  # as sure as it is right
-    assert compose_ensembles.log_loss(softened, truth) < compose_ensembles.log_loss(sure, truth)
+    overconfident, unsure = compose_ensembles.score([member(0.99)]), compose_ensembles.score([member(0.55)])
+    assert overconfident["valid_confidence"] == pytest.approx(0.99)
+    assert overconfident["valid_temperature"] > 1 > unsure["valid_temperature"]
