@@ -35,10 +35,6 @@ from tsevo.estimators._calibration import fit_temperature  # noqa: E402
 EPS = 1e-7  # probabilities are clipped to [EPS, 1] before the log loss, as scikit-learn's log_loss does
 
 
-def log_loss(probabilities: np.ndarray, truth: np.ndarray) -> float:
-    return float(-np.mean(np.log(np.clip((probabilities * truth).sum(1), EPS, 1.0))))
-
-
 def parse_ensembles(spec: str) -> dict[str, list[str]]:
     """``"NAME=CELL+CELL,..."`` -> ``{NAME: [CELL, ...]}`` (a cell is a configuration of validate.py)."""
     ensembles = {}
@@ -68,7 +64,7 @@ def score(members: list[dict]) -> dict:
     alone = [np.mean(classes[m["probabilities"].argmax(1)] == labels) for m in members]
     return {
         "valid_accuracy": float(np.mean(classes[mean.argmax(1)] == labels)),
-        "valid_log_loss": log_loss(mean, truth),
+        "valid_log_loss": float(-np.mean(np.log(np.clip((mean * truth).sum(1), EPS, 1.0)))),
         "valid_brier": float(np.mean(((mean - truth) ** 2).sum(1))),
         "valid_confidence": float(mean.max(axis=1).mean()),  # above the accuracy where overconfident
         # the hybrid's calibration of its ridge peers, on log(p): above 1 where overconfident; fitted on the
