@@ -5,7 +5,9 @@ cases; an ensemble of networks that differ in seed or configuration is then
 the mean of its members' probabilities, scored without training anything
 again. This is how members that differ in more than their seed (an ensemble
 whose members alternate between two trainings, say) are compared with the
-seed ensemble at equal cost.
+seed ensemble at equal cost. ``--validation`` may name several of
+validate.py's CSVs, comma-separated, so that an ensemble can take networks of
+several runs.
 
     python benchmarks/compose_ensembles.py --proba-dir PROBA --validation CSV --split 1 \
         --ensembles "cutmix=cutmix@0+cutmix@1+cutmix@2,mixed=cutmix@0+no_mixing@1+cutmix@2" \
@@ -74,6 +76,11 @@ def score(members: list[dict]) -> dict:
     }
 
 
+def read_validation(paths: str) -> pd.DataFrame:
+    """validate.py's CSVs, comma-separated, as one table: an ensemble may take networks of several runs."""
+    return pd.concat([pd.read_csv(path) for path in paths.split(",")], ignore_index=True)
+
+
 def compose(proba_dir: Path, validation: pd.DataFrame, split: int, ensembles: dict[str, list[str]]) -> pd.DataFrame:
     """One row per (ensemble, problem) whose members all finished; fit seconds summed over the members."""
     seconds = validation[validation["split"] == split].set_index(["config", "dataset"])["fit_seconds"]
@@ -125,13 +132,14 @@ def calibration(rows: pd.DataFrame) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--proba-dir", required=True, help="validate.py's --proba-dir")
-    parser.add_argument("--validation", required=True, help="validate.py's CSV of the same cells (fit seconds)")
+    parser.add_argument("--validation", required=True,
+                        help="validate.py's CSV(s) of the same cells, comma-separated (fit seconds)")
     parser.add_argument("--split", type=int, default=0)
     parser.add_argument("--ensembles", required=True, help="NAME=CELL+CELL,...; the first is the baseline")
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
     ensembles = parse_ensembles(args.ensembles)
-    rows = compose(Path(args.proba_dir), pd.read_csv(args.validation), args.split, ensembles)
+    rows = compose(Path(args.proba_dir), read_validation(args.validation), args.split, ensembles)
     if rows.empty:
         raise SystemExit("no problem has every member of an ensemble yet")
     out = Path(args.output)

@@ -228,6 +228,13 @@ CONFIGS: dict[str, dict] = {
     # on ECGFiveDays, Coffee and TwoLeadECG (dev_cpu_ensemble_cutmix16). Same random draws as cutmix.
     # Not adopted: level with cutmix over three splits of 25 (cutmix_same_class.md)
     "cutmix_same_class": {"mixing": "cutmix_same_class"},
+    # ensemble members that differ in their stem as well as their seed and mixing: the residual stem
+    # validated level with the default conv stem under batch norm (residual_stem_bn.md, 10 wins, 4
+    # losses) and gains where the residual control gains (BeetleFly, GunPoint, Beef, NATOPS), so its
+    # errors may differ from the conv stem's; composed with the cutmix@K / no_mixing@K networks of
+    # member_mixing.md by compose_ensembles.py (same seeds, same split)
+    "residual_cutmix": {"stem": "residual", "mixing": "cutmix"},
+    "residual_no_mixing": {"stem": "residual", "mixing": "none"},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
 ENSEMBLES = {"snapshot", "snapshot_no_mixing"}

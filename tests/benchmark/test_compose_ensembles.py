@@ -43,6 +43,10 @@ def test_ensembles_with_a_missing_member_are_left_out(tmp_path):
         np.savez(folder / f"{cell}-0.npz", **_member(b))
     validation = pd.DataFrame({"config": ["x@0", "x@1", "y@0"], "dataset": "GunPoint", "split": 0,
                                "fit_seconds": [1.0, 2.0, 4.0]})
+    # the networks may come from two runs of validate.py, each with its own CSV
+    validation.iloc[:2].to_csv(tmp_path / "x.csv", index=False)
+    validation.iloc[2:].to_csv(tmp_path / "y.csv", index=False)
+    validation = compose_ensembles.read_validation(f"{tmp_path / 'x.csv'},{tmp_path / 'y.csv'}")
     ensembles = compose_ensembles.parse_ensembles("xx=x@0+x@1,xy=x@0+y@0,xz=x@0+z@0")
     rows = compose_ensembles.compose(tmp_path / "proba", validation, 0, ensembles)
     assert list(rows["config"]) == ["xx", "xy"]  # z@0 never ran

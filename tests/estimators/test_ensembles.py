@@ -47,6 +47,23 @@ def test_alternate_member_mixing_trains_every_second_member_without_mixing(small
     assert not np.allclose(*second)
 
 
+@pytest.mark.parametrize(("kind", "stem", "other"), [("ensemble", "conv", "residual"), ("hybrid", "residual", "conv")])
+def test_alternate_member_stem_gives_every_second_member_the_other_stem(small_motions, kind, stem, other):
+    X, y, X_test, _ = small_motions
+    make = {"ensemble": lambda **kw: EADCEnsembleClassifier(**FAST, **kw),
+            "hybrid": lambda **kw: EADCHybridClassifier(**FAST, peers="", **kw)}[kind]
+    common = dict(n_estimators=3, stem=stem, member_mixing="same", member_training="sequential", random_state=0)
+    alternate, same = (make(member_stem=way, **common).fit(X, y) for way in ("alternate", "same"))
+    networks = [e.estimators_["eadc"] if kind == "hybrid" else e.estimators_ for e in (alternate, same)]
+    assert [m.stem for m in networks[0]] == [stem, other, stem]
+    assert [m.stem for m in networks[1]] == [stem] * 3
+    assert [m.random_state for m in networks[0]] == member_seeds(0, 3)
+    assert all(m.mixing == "cutmix" for m in networks[0])  # the stem alone changes
+    # the first member is the same network either way; the second has other weights altogether
+    np.testing.assert_allclose(networks[0][0].predict_proba(X_test), networks[1][0].predict_proba(X_test))
+    assert networks[0][1].module_.state_dict().keys() != networks[1][1].module_.state_dict().keys()
+
+
 def test_ensemble_ctrl_c_keeps_the_members_finished(small_motions, monkeypatch):
     X, y, X_test, _ = small_motions
     fits = {"n": 0}

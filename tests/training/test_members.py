@@ -194,3 +194,12 @@ def test_members_trained_together_may_differ_in_mixing(small_motions):
                               random_state=0)
     assert [m.mixing for m in batched.estimators_] == ["cutmix", "none"]
     np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)
+
+
+def test_members_trained_together_may_differ_in_stem(small_motions):
+    # one stack per stem: the conv members train together, the residual one by itself
+    X, y, X_test, _ = small_motions
+    batched, separate = _both(EADCEnsembleClassifier, X, y, **EXACT, n_estimators=3, member_stem="alternate",
+                              member_mixing="same", random_state=0)
+    assert [m.stem for m in batched.estimators_] == ["conv", "residual", "conv"]
+    np.testing.assert_allclose(batched.predict_proba(X_test), separate.predict_proba(X_test), atol=1e-5)

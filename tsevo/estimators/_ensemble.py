@@ -43,15 +43,23 @@ def member_seeds(random_state, n_members: int) -> list[int]:
     return [int(s) for s in check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_members)]
 
 
+# member_stem="alternate": the stem of every second member, by the ensemble's ``stem``
+OTHER_STEM = {"conv": "residual", "patch": "residual", "residual": "conv"}
+
+
 def make_members(ensemble, member: type) -> list:
-    """Unfitted members of ``ensemble``: its parameters, one seed each, and with
-    ``member_mixing="alternate"`` every second member without mixing."""
+    """Unfitted members of ``ensemble``: its parameters, one seed each; with
+    ``member_mixing="alternate"`` every second member without mixing, and with
+    ``member_stem="alternate"`` every second member with the other stem."""
     template = member(**member_params(ensemble, member))
     members = [clone(template).set_params(random_state=seed)
                for seed in member_seeds(ensemble.random_state, ensemble.n_estimators)]
     if getattr(ensemble, "member_mixing", "same") == "alternate":
         for plain in members[1::2]:
             plain.set_params(mixing="none")
+    if getattr(ensemble, "member_stem", "same") == "alternate":
+        for other in members[1::2]:
+            other.set_params(stem=OTHER_STEM[ensemble.stem])
     return members
 
 

@@ -138,6 +138,21 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        (A snapshot run is one network's training: its members all follow
        ``mixing``.)""",
        "estimator", tasks=("classification",), kinds=("ensemble", "hybrid")),
+    HP("member_stem", "same", [StrOptions({"same", "alternate"})], '{"same", "alternate"}', """
+       Which stem the networks use: "alternate" gives the second, fourth ...
+       the other of the two convolutional stems ("residual" where ``stem`` is
+       "conv" or "patch", "conv" where it is "residual"), so that members
+       differ in what their tokens describe as well as in their seed; "same"
+       gives every one ``stem``. With ``member_mixing="alternate"`` the same
+       members also train without mixing. Networks with one stem still train
+       together (``member_training="batched"``), in one stack per stem.
+       "same" by validation inside TRAIN on 12 development problems: the
+       residual stem on the networks without mixing validated 0.785 against
+       0.793 (3 wins, 5 ties, 4 losses). On the CutMix networks instead
+       (``stem="residual"`` with "alternate") it kept the accuracy (0.792)
+       and lowered the log loss on 10 of the 12, a lead found after the
+       decision (``benchmarks/results/defaults/member_stems_ensembles.md``).""",
+       "estimator", tasks=("classification",), kinds=("ensemble", "hybrid")),
     HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
        Networks trained at once in worker processes when they are trained
        one after another (joblib's convention: None is 1, -1 every core);
