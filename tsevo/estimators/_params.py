@@ -145,7 +145,8 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        differ in what their tokens describe as well as in their seed; "same"
        gives every one ``stem``. With ``member_mixing="alternate"`` the same
        members also train without mixing. Networks with one stem still train
-       together (``member_training="batched"``), in one stack per stem.
+       together (``member_training="batched"``), in one stack per stem (a
+       snapshot run is one network's training: its members all have ``stem``).
        "same" by validation inside TRAIN on 12 development problems: the
        residual stem on the networks without mixing validated 0.785 against
        0.793 (3 wins, 5 ties, 4 losses). On the CutMix networks instead
