@@ -150,9 +150,12 @@ HYPER_PARAMETERS: tuple[HyperParameter, ...] = (
        "same" by validation inside TRAIN on 12 development problems: the
        residual stem on the networks without mixing validated 0.785 against
        0.793 (3 wins, 5 ties, 4 losses). On the CutMix networks instead
-       (``stem="residual"`` with "alternate") it kept the accuracy (0.792)
-       and lowered the log loss on 10 of the 12, a lead found after the
-       decision (``benchmarks/results/defaults/member_stems_ensembles.md``).""",
+       (``stem="residual"`` with "alternate") it lowered the log loss on 10
+       of the 12, and on a second split on all of 8 (p = 0.01 each), but not
+       the accuracy (0.792 against 0.793, then 0.744 against 0.749): better
+       probabilities, not better first choices
+       (``benchmarks/results/defaults/member_stems_ensembles.md`` and
+       ``member_stems_split2_ensembles.md``).""",
        "estimator", tasks=("classification",), kinds=("ensemble", "hybrid")),
     HP("n_jobs", 1, [numbers.Integral, None], "int or None", """
        Networks trained at once in worker processes when they are trained
