@@ -235,6 +235,12 @@ CONFIGS: dict[str, dict] = {
     # member_mixing.md by compose_ensembles.py (same seeds, same split)
     "residual_cutmix": {"stem": "residual", "mixing": "cutmix"},
     "residual_no_mixing": {"stem": "residual", "mixing": "none"},
+    # fewer attention heads: with key_fraction 0.5 of d_model 64, eight heads have 4 dimensions each, and
+    # the maps (B, H, T, T) and their 3x3 convolutions are most of a step's cost at 128 tokens; n_heads
+    # was validated once, on 9 UEA problems under the first defaults (validation.md); seed-matched to
+    # cutmix@K of member_mixing.md (split 1) and member_stems_split2.md (split 2)
+    "heads4": {"n_heads": 4},
+    "heads2": {"n_heads": 2},
 }
 # configs whose estimator is the seed ensemble (EADCEnsembleClassifier or -Regressor)
 ENSEMBLES = {"snapshot", "snapshot_no_mixing"}
