@@ -66,7 +66,7 @@ def main() -> None:
               f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
               f"{args.threads} thread(s), batch {args.batch}, {args.channels} input channels, "
               f"median of {args.rounds} rounds of {args.steps} steps.\n\n")
-    (out / "heads_speed.md").write_text(header + table.to_markdown(index=False, floatfmt=".3f") + "\n")
+    (out / "heads_speed.md").write_text(header + table.to_markdown(index=False, floatfmt=(".0f", ".0f", ".3f", ".3f")) + "\n")
     print(table.to_string(index=False))
 
 
