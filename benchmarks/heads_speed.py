@@ -66,7 +66,8 @@ def main() -> None:
               f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
               f"{args.threads} thread(s), batch {args.batch}, {args.channels} input channels, "
               f"median of {args.rounds} rounds of {args.steps} steps.\n\n")
-    (out / "heads_speed.md").write_text(header + table.to_markdown(index=False, floatfmt=(".0f", ".0f", ".3f", ".3f")) + "\n")
+    body = table.to_markdown(index=False, floatfmt=(".0f", ".0f", ".3f", ".3f"))
+    (out / "heads_speed.md").write_text(header + body + "\n")
     print(table.to_string(index=False))
 
 
