@@ -45,11 +45,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     heads = [int(h) for h in args.heads.split(",")]
     lengths = [int(t) for t in args.tokens.split(",")]
+    networks = {n_heads: network_defaults(n_heads) for n_heads in heads}
     times: dict[tuple[int, int], list[float]] = {}
     for _ in range(args.rounds):
         for tokens in lengths:
             for n_heads in heads:
-                seconds = step_seconds(tokens, args.batch, args.channels, args.steps, **network_defaults(n_heads))
+                seconds = step_seconds(tokens, args.batch, args.channels, args.steps, **networks[n_heads])
                 times.setdefault((n_heads, tokens), []).append(seconds)
     rows = [
         {"n_heads": h, "tokens": t, "seconds_per_step": statistics.median(times[h, t]),
