@@ -22,10 +22,8 @@ from batch_cost import step_seconds  # this folder's: one AdamW step of the netw
 def network_defaults(n_heads: int) -> dict:
     """The network keywords of the classifier's defaults, with ``n_heads`` heads."""
     from tsevo import EADCTransformerClassifier
-    from tsevo.estimators._params import by_destination
 
-    estimator = EADCTransformerClassifier(n_heads=n_heads)
-    return {name: getattr(estimator, name) for name in by_destination(estimator._hyper_parameters, "network")}
+    return EADCTransformerClassifier(n_heads=n_heads)._network_params()
 
 
 def main() -> None:

@@ -218,8 +218,12 @@ class BaseEADC(FromTable, SeriesTagsMixin, PersistenceMixin, TransformerMixin, B
             "n_channels": n_inputs,
             "n_classes": n_outputs,
             "max_length": panel.max_length if self.head == "flatten" else None,
-            **{name: getattr(self, name) for name in by_destination(self._hyper_parameters, "network")},
+            **self._network_params(),
         }
+
+    def _network_params(self) -> dict:
+        """The hyper-parameters that go to the network unchanged, as keywords of ``EADCTransformer``."""
+        return {name: getattr(self, name) for name in by_destination(self._hyper_parameters, "network")}
 
     def _split_indices(self, targets: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
         everything = np.arange(len(targets))
