@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import FAST
 from tsevo.benchmark import CaseResults, read_results, results_file, run_benchmark, write_results
 
 
@@ -56,3 +57,28 @@ def test_a_file_written_by_tsml_eval_is_read(tmp_path):
     cases = read_results(path)
     assert cases.task == "classification" and cases.score == 1.0 and cases.parameters == {}
     np.testing.assert_array_equal(cases.probabilities, [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_a_hybrids_file_records_its_components_weights_and_scores(tmp_path, shared_uea, monkeypatch):
+    from tsevo import EADCHybridClassifier
+    from tsevo.benchmark import ESTIMATORS
+
+    monkeypatch.setitem(ESTIMATORS, "tiny-hybrid",
+                        lambda seed: EADCHybridClassifier(**FAST, n_estimators=2, peers="quant", random_state=seed))
+    run_benchmark(["RacketSports"], ["tiny-hybrid"], tmp_path, data_dir=str(shared_uea), progress=False)
+    fitted = read_results(results_file(tmp_path / "tsml", "tiny-hybrid", "RacketSports", 0)).fitted
+    assert set(fitted) == {"train_accuracy_", "weights_"}
+    for attribute in fitted.values():
+        assert set(attribute) == {"eadc", "quant"}
+    # weights are the out-of-fold accuracies to the hybrid's default exponent (4)
+    for name, accuracy in fitted["train_accuracy_"].items():
+        assert 0.0 <= accuracy <= 1.0
+        assert fitted["weights_"][name] == pytest.approx(accuracy**4)
+
+
+def test_a_single_networks_file_records_nothing_fitted(tmp_path):
+    written = CaseResults(dataset="D", estimator="eadc", resample=0, task="regression",
+                          y_true=np.array([1.0]), y_pred=np.array([1.0]))
+    path = write_results(tmp_path, written)
+    assert "fitted" not in path.read_text().splitlines()[1]
+    assert read_results(path).fitted == {}

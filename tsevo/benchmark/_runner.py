@@ -27,6 +27,8 @@ COLUMNS = [
 
 CASES = "_cases"  # a row's per-case results, written by the main process, never to the CSV
 TSML_FOLDER = "tsml"  # OUTPUT/tsml/ESTIMATOR/Predictions/DATASET/testResampleK.csv
+# fitted attributes recorded in each results file's header, where an estimator has them (the hybrids)
+FITTED_SUMMARY = ("train_accuracy_", "train_r2_", "weights_")
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def _case_results(cell: Cell, task: str, estimator, y_test, predictions, probabi
         dataset=cell.dataset, estimator=cell.estimator, resample=cell.resample, task=task,
         fit_ms=round(row["fit_seconds"] * 1000), predict_ms=round(row["predict_seconds"] * 1000),
         memory_mb=row["peak_memory_mb"], parameters={k: repr(v) for k, v in params.items()},
+        fitted=fitted_summary(estimator),
     )
     if task != "classification":
         return CaseResults(y_true=np.asarray(y_test, float), y_pred=np.asarray(predictions, float), **common)
@@ -176,6 +179,18 @@ def _case_results(cell: Cell, task: str, estimator, y_test, predictions, probabi
         y_pred=np.array([index[label] for label in predictions]),
         probabilities=np.asarray(probabilities, dtype=float), classes=classes, **common,
     )
+
+
+def fitted_summary(estimator) -> dict[str, dict[str, float]]:
+    """The choices of a fit that its predictions cannot show: a hybrid's
+    out-of-fold score and weight of each component (unnormalised, as fitted),
+    so that a results file says which component carried a cell."""
+    summary = {}
+    for name in FITTED_SUMMARY:
+        value = getattr(estimator, name, None)
+        if isinstance(value, dict):
+            summary[name] = {str(key): float(score) for key, score in value.items()}
+    return summary
 
 
 def finished_cells(results_csv: Path) -> set[tuple[str, str, int]]:

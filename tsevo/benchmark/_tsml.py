@@ -4,8 +4,10 @@ One file per (estimator, dataset, resample, split), at
 ``ROOT/ESTIMATOR/Predictions/DATASET/testResampleK.csv``:
 
 - line 1: ``dataset,estimator,split,resample,time unit,description``
-- line 2: free text; here a JSON object with the estimator's parameters and,
-  for classification, the class labels in the order of the indices below
+- line 2: free text; here a JSON object with the estimator's parameters,
+  for classification the class labels in the order of the indices below,
+  and, where the fit chose something the predictions cannot show (a
+  hybrid's out-of-fold scores and weights), what it chose under ``fitted``
 - line 3, classification: ``accuracy,fit time,predict time,benchmark time,
   memory,n_classes,train estimate method,train estimate time,fit and estimate
   time``; regression: the same with the mean squared error first and no
@@ -53,6 +55,9 @@ class CaseResults:
         Milliseconds, -1 when not measured.
     memory_mb : float
     parameters : dict
+    fitted : dict
+        What the fit chose, by attribute name (e.g. a hybrid's ``weights_``
+        and ``train_accuracy_``); empty when there is nothing to record.
     """
 
     dataset: str
@@ -68,6 +73,7 @@ class CaseResults:
     memory_mb: float = -1
     parameters: dict = field(default_factory=dict)
     split: str = "test"
+    fitted: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -89,6 +95,8 @@ def write_results(root: str | os.PathLike, results: CaseResults) -> Path:
     classification = results.task == "classification"
     if classification:
         header["classes"] = [str(c) for c in results.classes]
+    if results.fitted:
+        header["fitted"] = results.fitted
     timings = f"{results.fit_ms},{results.predict_ms},-1,{results.memory_mb:.0f}"
     if classification:
         third = f"{results.score},{timings},{len(results.classes)},,-1,-1"
@@ -138,5 +146,6 @@ def read_results(path: str | os.PathLike) -> CaseResults:
         task="classification" if classification else "regression",
         y_true=y_true, y_pred=y_pred, probabilities=probabilities,
         classes=header.get("classes", []), parameters=header.get("parameters", {}),
+        fitted=header.get("fitted", {}),
         fit_ms=int(float(third[1])), predict_ms=int(float(third[2])), memory_mb=float(third[4]),
     )
