@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FAST
-from tsevo.benchmark import CaseResults, read_results, results_file, run_benchmark, write_results
+from tsevo.benchmark import CaseResults, fitted_table, read_results, results_file, run_benchmark, write_results
 
 
 def test_every_cell_writes_a_file_that_agrees_with_the_csv(tmp_path, shared_uea, cheap_estimators):
@@ -74,6 +74,8 @@ def test_a_hybrids_file_records_its_components_weights_and_scores(tmp_path, shar
     for name, accuracy in fitted["train_accuracy_"].items():
         assert 0.0 <= accuracy <= 1.0
         assert fitted["weights_"][name] == pytest.approx(accuracy**4)
+    shares = fitted_table(tmp_path / "tsml")["share"]
+    assert len(shares) == 2 and shares.sum() == pytest.approx(1.0)
 
 
 def test_a_single_networks_file_records_nothing_fitted(tmp_path):
@@ -82,3 +84,19 @@ def test_a_single_networks_file_records_nothing_fitted(tmp_path):
     path = write_results(tmp_path, written)
     assert "fitted" not in path.read_text().splitlines()[1]
     assert read_results(path).fitted == {}
+
+
+def test_fitted_table_gives_each_components_share(tmp_path):
+    common = dict(estimator="eadc-hybrid", task="regression", y_true=np.array([1.0]), y_pred=np.array([1.0]))
+    write_results(tmp_path, CaseResults(dataset="A", resample=0, **common, fitted={
+        "train_r2_": {"eadc": 0.5, "quant": 1.0}, "weights_": {"eadc": 0.0625, "quant": 1.0}}))
+    write_results(tmp_path, CaseResults(dataset="B", resample=1, **common, fitted={
+        "train_r2_": {"eadc": -0.2, "quant": -0.1}, "weights_": {"eadc": 0.0, "quant": 0.0}}))
+    write_results(tmp_path, CaseResults(dataset="C", resample=0, **common))  # nothing recorded: no rows
+    table = fitted_table(tmp_path).set_index(["dataset", "component"])
+    assert len(table) == 4 and set(table["resample"]) == {0, 1}
+    assert table.loc[("A", "quant"), "share"] == pytest.approx(1 / 1.0625)
+    assert table.loc[("A", "eadc"), "train_r2_"] == 0.5
+    # all weights zero: the hybrid weighs its components equally, and so does the share
+    assert table.loc[("B", "eadc"), "share"] == table.loc[("B", "quant"), "share"] == 0.5
+    assert fitted_table(tmp_path / "empty").empty

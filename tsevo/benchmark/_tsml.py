@@ -149,3 +149,37 @@ def read_results(path: str | os.PathLike) -> CaseResults:
         fitted=header.get("fitted", {}),
         fit_ms=int(float(third[1])), predict_ms=int(float(third[2])), memory_mb=float(third[4]),
     )
+
+
+def fitted_table(root: str | os.PathLike):
+    """One row per component of every results file under ``root`` that records a fit's choices.
+
+    Parameters
+    ----------
+    root : path-like
+        A run's ``tsml`` folder (``ROOT/ESTIMATOR/Predictions/DATASET/testResampleK.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``dataset``, ``estimator``, ``resample``, ``component``, then one per recorded
+        attribute (e.g. ``train_accuracy_`` and ``weights_``), and ``share``: the component's
+        weight as a fraction of the cell's total, as ``predict_proba`` uses it.
+    """
+    import pandas as pd
+
+    rows = []
+    for path in sorted(Path(root).glob("*/Predictions/*/*Resample*.csv")):
+        cases = read_results(path)
+        components = sorted({name for values in cases.fitted.values() for name in values})
+        for component in components:
+            row = {"dataset": cases.dataset, "estimator": cases.estimator, "resample": cases.resample,
+                   "component": component}
+            row.update({attribute: values.get(component) for attribute, values in cases.fitted.items()})
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["dataset", "estimator", "resample", "component"] if not rows else None)
+    if "weights_" in table:
+        total = table.groupby(["dataset", "estimator", "resample"])["weights_"].transform("sum")
+        table["share"] = (table["weights_"] / total).where(total > 0, 1 / table.groupby(
+            ["dataset", "estimator", "resample"])["component"].transform("count"))
+    return table
