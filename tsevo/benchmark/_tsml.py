@@ -177,9 +177,10 @@ def fitted_table(root: str | os.PathLike):
                    "component": component}
             row.update({attribute: values.get(component) for attribute, values in cases.fitted.items()})
             rows.append(row)
-    table = pd.DataFrame(rows, columns=["dataset", "estimator", "resample", "component"] if not rows else None)
-    if "weights_" in table:
-        total = table.groupby(["dataset", "estimator", "resample"])["weights_"].transform("sum")
-        table["share"] = (table["weights_"] / total).where(total > 0, 1 / table.groupby(
-            ["dataset", "estimator", "resample"])["component"].transform("count"))
+    cell = ["dataset", "estimator", "resample"]
+    table = pd.DataFrame(rows) if rows else pd.DataFrame(columns=[*cell, "component"])
+    if "weights_" in table:  # all weights zero: the hybrid weighs its components equally
+        by_cell = table.groupby(cell)
+        total = by_cell["weights_"].transform("sum")
+        table["share"] = (table["weights_"] / total).where(total > 0, 1 / by_cell["component"].transform("count"))
     return table
